@@ -1,0 +1,35 @@
+# `make demo` and `make test` create the virtual environment when it is missing,
+# install the package and what the tests need, then run.
+PYTHON ?= python3
+VENV ?= .venv
+VENV_THEANO ?= .venv-theano
+PYTEST_ARGS ?=
+
+.PHONY: demo test test-theano lint clean
+
+demo: $(VENV)/.installed
+	$(VENV)/bin/python examples/xor.py
+
+test: $(VENV)/.installed
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS) tests
+
+test-theano: $(VENV_THEANO)/.installed
+	MLP_ENGINE=theano $(VENV_THEANO)/bin/python -m pytest $(PYTEST_ARGS) tests
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check mlp tests examples benchmarks
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt setup.py
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q -r requirements.txt -r requirements-dev.txt
+	$(VENV)/bin/pip install -q --no-deps -e .
+	touch $@
+
+$(VENV_THEANO)/.installed: requirements-theano.txt requirements-dev.txt setup.py
+	test -x $(VENV_THEANO)/bin/python || $(PYTHON) -m venv $(VENV_THEANO)
+	$(VENV_THEANO)/bin/pip install -q -r requirements-theano.txt -r requirements-dev.txt
+	$(VENV_THEANO)/bin/pip install -q --no-deps -e .
+	touch $@
+
+clean:
+	rm -rf $(VENV) $(VENV_THEANO) build *.egg-info

@@ -1,0 +1,16 @@
+"""mlp: a small, fast, dependable MLP classifier on a Theano-lineage graph engine."""
+
+from mlp import engine
+from mlp.backend import ComputationBackend, NetworkBackend
+from mlp.errors import ConvergenceWarning, DivergenceError, NotInitializedError
+from mlp.history import History
+from mlp.layers import InputLayer, Layer, ReLULayer, SigmoidLayer, SoftmaxLayer, TanhLayer
+from mlp.network import FeedForwardNetwork, Network
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "engine", "ComputationBackend", "NetworkBackend", "ConvergenceWarning",
+    "DivergenceError", "NotInitializedError", "History", "InputLayer", "Layer", "ReLULayer",
+    "SigmoidLayer", "SoftmaxLayer", "TanhLayer", "FeedForwardNetwork", "Network",
+]

@@ -1,0 +1,127 @@
+"""The symbolic-graph engine: the only module that imports PyTensor or Theano.
+
+The engine is chosen once, at import time:
+
+- ``MLP_ENGINE=pytensor`` or ``MLP_ENGINE=theano`` picks one explicitly;
+- otherwise PyTensor (Theano's maintained successor) when it is importable,
+  else Theano 1.0.5.
+
+Everything else in the package takes its names from here, so both engines run
+the same code. ``mlp.engine.name`` says which engine runs.
+"""
+
+import os
+
+__all__ = [
+    "name", "version", "tensor", "shared", "function", "grad", "ancestors",
+    "disconnected_grad", "sigmoid", "tanh", "relu", "softmax", "floatX",
+]
+
+_VALID_ENGINES = ("pytensor", "theano")
+
+
+def _requested_engine():
+    requested = os.environ.get("MLP_ENGINE", "").strip().lower()
+    if requested and requested not in _VALID_ENGINES:
+        raise ImportError(
+            f"Received an invalid value for the environment variable MLP_ENGINE, "
+            f"expected one of {_VALID_ENGINES}. Received: MLP_ENGINE={requested!r}"
+        )
+    return requested
+
+
+def _load_pytensor():
+    import pytensor
+    import pytensor.tensor as tensor_module
+    from pytensor.gradient import disconnected_grad as stop
+    from pytensor.graph.traversal import ancestors as graph_ancestors
+    from pytensor.tensor.special import softmax as row_softmax
+
+    def softmax_rows(x):
+        # PyTensor's softmax normalises over the whole matrix unless told the axis.
+        return row_softmax(x, axis=-1)
+
+    return {
+        "name": "pytensor",
+        "version": pytensor.__version__,
+        "tensor": tensor_module,
+        "shared": pytensor.shared,
+        "function": pytensor.function,
+        "grad": pytensor.grad,
+        "ancestors": graph_ancestors,
+        "disconnected_grad": stop,
+        "sigmoid": tensor_module.sigmoid,
+        "softmax": softmax_rows,
+        "config": pytensor.config,
+    }
+
+
+def _load_theano():
+    # Theano 1.0.5 probes BLAS through numpy.distutils at import, which Python
+    # 3.11's NumPy no longer has; an empty ldflags skips the probe. A user's own
+    # blas.ldflags is kept.
+    flags = os.environ.get("THEANO_FLAGS", "")
+    if "blas.ldflags" not in flags and "blas__ldflags" not in flags:
+        os.environ["THEANO_FLAGS"] = ",".join(filter(None, [flags, "blas.ldflags="]))
+    import theano
+    import theano.tensor as tensor_module
+    from theano.gof.graph import ancestors as graph_ancestors
+    from theano.gradient import disconnected_grad as stop
+
+    return {
+        "name": "theano",
+        "version": theano.__version__,
+        "tensor": tensor_module,
+        "shared": theano.shared,
+        "function": theano.function,
+        "grad": theano.grad,
+        "ancestors": graph_ancestors,
+        "disconnected_grad": stop,
+        "sigmoid": tensor_module.nnet.sigmoid,
+        "softmax": tensor_module.nnet.softmax,
+        "config": theano.config,
+    }
+
+
+def _load():
+    requested = _requested_engine()
+    if requested == "theano":
+        return _load_theano()
+    if requested == "pytensor":
+        return _load_pytensor()
+    try:
+        return _load_pytensor()
+    except ImportError:
+        try:
+            return _load_theano()
+        except ImportError as error:
+            raise ImportError(
+                "mlp needs a symbolic-graph engine: install PyTensor "
+                "(pip install pytensor) or Theano 1.0.5 (see requirements-theano.txt)"
+            ) from error
+
+
+_engine = _load()
+
+name = _engine["name"]
+version = _engine["version"]
+tensor = _engine["tensor"]
+shared = _engine["shared"]
+function = _engine["function"]
+grad = _engine["grad"]
+ancestors = _engine["ancestors"]
+disconnected_grad = _engine["disconnected_grad"]
+sigmoid = _engine["sigmoid"]
+softmax = _engine["softmax"]
+config = _engine["config"]
+floatX = config.floatX  # noqa: N816 - the engines' own name for it
+
+
+def tanh(x):
+    """Hyperbolic tangent of a symbolic tensor, element-wise."""
+    return tensor.tanh(x)
+
+
+def relu(x):
+    """Rectified linear unit ``max(x, 0)`` of a symbolic tensor, element-wise."""
+    return tensor.maximum(x, 0)

@@ -1,0 +1,175 @@
+"""Checks of user input: each returns the clean value or raises an error naming the
+parameter and the value received, before anything about the network changes."""
+
+import math
+import numbers
+
+import numpy
+
+__all__ = [
+    "check_number", "check_choice", "check_architecture", "check_inputs", "check_targets",
+]
+
+
+def _invalid(name, expected, value):
+    return f"Received an invalid value for `{name}`, expected {expected}. Received: {name}={value!r}"
+
+
+def check_number(name, value, *, minimum=None, maximum=None, include_minimum=True,
+                 include_maximum=True, integer=False):
+    """Return ``value`` as a float (or int when ``integer``) inside the given bounds.
+
+    Raises
+    ------
+    TypeError
+        When ``value`` is not a real number (or not a whole number when ``integer``).
+    ValueError
+        When it is NaN or outside the bounds.
+    """
+    low = "[" if include_minimum else "("
+    high = "]" if include_maximum else ")"
+    kind = "an integer" if integer else "a number"
+    if minimum is not None or maximum is not None:
+        lower = "-inf" if minimum is None else minimum
+        upper = "inf" if maximum is None else maximum
+        expected = f"{kind} in {low}{lower}, {upper}{high}"
+    else:
+        expected = kind
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(_invalid(name, expected, value))
+    if integer:
+        if not isinstance(value, numbers.Integral) and not float(value).is_integer():
+            raise TypeError(_invalid(name, expected, value))
+        number = int(value)
+    else:
+        number = float(value)
+        if math.isnan(number):
+            raise ValueError(_invalid(name, expected, value))
+    too_low = minimum is not None and (number < minimum or (number == minimum and not include_minimum))
+    too_high = maximum is not None and (number > maximum or (number == maximum and not include_maximum))
+    if too_low or too_high:
+        raise ValueError(_invalid(name, expected, value))
+    return number
+
+
+def check_choice(name, value, choices):
+    """Return ``value`` if it is one of ``choices``, else a ValueError listing them."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(_invalid(name, f"one of {sorted(choices)}", value))
+    return value
+
+
+def check_architecture(architecture):
+    """Return ``architecture`` as a list of at least two positive integers."""
+    expected = "a list of at least 2 positive integers (input, hidden..., output units)"
+    if isinstance(architecture, (str, bytes)) or not hasattr(architecture, "__len__"):
+        raise TypeError(_invalid("architecture", expected, architecture))
+    sizes = list(architecture)
+    if len(sizes) < 2:
+        raise ValueError(_invalid("architecture", expected, architecture))
+    for size in sizes:
+        if isinstance(size, bool) or not isinstance(size, numbers.Integral):
+            raise TypeError(_invalid("architecture", expected, architecture))
+        if size < 1:
+            raise ValueError(_invalid("architecture", expected, architecture))
+    return [int(size) for size in sizes]
+
+
+def _as_numeric_array(name, value):
+    try:
+        array = numpy.asarray(value)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"`{name}` must be an array of numbers. Received: {name}={value!r}") from error
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"`{name}` must be an array of numbers. Received: {name} of dtype {array.dtype}"
+        )
+    return array
+
+
+def check_inputs(inputs, n_features, dtype, name="X"):
+    """Return the input matrix as a C-contiguous array of ``dtype``.
+
+    Raises
+    ------
+    TypeError
+        When ``inputs`` is not numeric.
+    ValueError
+        When it is not 2-D, is empty, holds NaN or infinity, or its column count
+        differs from ``n_features`` (the network's input units).
+    """
+    array = _as_numeric_array(name, inputs)
+    if array.ndim != 2:
+        raise ValueError(
+            f"`{name}` must be a 2-D array (n_samples, n_features). "
+            f"Received: {name} with shape {array.shape}"
+        )
+    if array.shape[0] == 0:
+        raise ValueError(f"`{name}` has no rows. Received: {name} with shape {array.shape}")
+    if array.shape[1] != n_features:
+        raise ValueError(
+            f"`{name}` has {array.shape[1]} columns but the network expects "
+            f"architecture[0]={n_features}. Received: {name} with shape {array.shape}"
+        )
+    array = numpy.ascontiguousarray(array, dtype=dtype)
+    if not numpy.isfinite(array).all():
+        row, column = numpy.argwhere(~numpy.isfinite(array))[0]
+        raise ValueError(
+            f"`{name}` contains NaN or infinity: {name}[{row}, {column}]={array[row, column]}"
+        )
+    return array
+
+
+def check_targets(targets, n_samples, n_classes, dtype, name="y"):
+    """Return the targets as one-hot rows of ``dtype``, shape ``(n_samples, n_classes)``.
+
+    ``targets`` is either one-hot (or probability) rows, as in the seed, or a vector
+    of integer labels in ``[0, n_classes)``.
+    """
+    array = _as_numeric_array(name, targets)
+    if array.ndim == 2 and array.shape[1] == 1 and n_classes != 1:
+        array = array[:, 0]
+    if array.ndim not in (1, 2):
+        raise ValueError(
+            f"`{name}` must be a vector of integer labels or a 2-D one-hot matrix. "
+            f"Received: {name} with shape {array.shape}"
+        )
+    if array.shape[0] != n_samples:
+        raise ValueError(
+            f"`{name}` has {array.shape[0]} rows but X has {n_samples}. "
+            f"Received: {name} with shape {array.shape}"
+        )
+    if not numpy.isfinite(array).all():
+        raise ValueError(f"`{name}` contains NaN or infinity.")
+    if array.ndim == 1:
+        return _one_hot(array, n_classes, dtype, name)
+    if array.shape[1] != n_classes:
+        raise ValueError(
+            f"`{name}` has {array.shape[1]} columns but the network has "
+            f"architecture[-1]={n_classes} output units. Received: {name} with shape {array.shape}"
+        )
+    if (array < 0).any() or (array > 1).any():
+        raise ValueError(f"`{name}` must hold values in [0, 1] (one-hot rows).")
+    row_sums = array.sum(axis=1)
+    wrong = numpy.flatnonzero(numpy.abs(row_sums - 1) > 1e-6)
+    if wrong.size:
+        raise ValueError(
+            f"Each row of `{name}` must sum to 1 (one-hot). "
+            f"Received: {name}[{wrong[0]}] summing to {row_sums[wrong[0]]}"
+        )
+    return numpy.ascontiguousarray(array, dtype=dtype)
+
+
+def _one_hot(labels, n_classes, dtype, name):
+    if not numpy.equal(numpy.mod(labels, 1), 0).all():
+        raise ValueError(f"`{name}` as a vector must hold integer class labels.")
+    labels = labels.astype(numpy.int64)
+    out_of_range = labels[(labels < 0) | (labels >= n_classes)]
+    if out_of_range.size:
+        raise ValueError(
+            f"`{name}` holds the label {out_of_range[0]} but the network has "
+            f"architecture[-1]={n_classes} output units (labels 0 to {n_classes - 1})."
+        )
+    one_hot = numpy.zeros((labels.shape[0], n_classes), dtype=dtype)
+    one_hot[numpy.arange(labels.shape[0]), labels] = 1
+    return one_hot

@@ -1,0 +1,22 @@
+"""Install mlp with ``pip install .`` (PyTensor engine) or ``pip install .[theano]``."""
+
+import re
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+here = Path(__file__).parent
+version = re.search(r'__version__ = "([^"]+)"', (here / "mlp" / "__init__.py").read_text()).group(1)
+
+setup(
+    name="mlp",
+    version=version,
+    description="A small, fast, dependable MLP classifier on a Theano-lineage graph engine",
+    long_description=(here / "README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    packages=find_packages(include=["mlp", "mlp.*"]),
+    python_requires=">=3.11",
+    install_requires=["pytensor>=2.30", "numpy>=1.26", "scipy>=1.11"],
+    extras_require={"theano": ["theano==1.0.5", "numpy==1.23.5", "scipy<1.12"]},
+    license="MIT",
+)

@@ -1,0 +1,151 @@
+import numpy
+import pytest
+
+from mlp import engine
+from mlp.backend import NetworkBackend, verify_cost_reaches
+from mlp.objectives import l2_penalty
+from tests.conftest import make_network
+
+
+def sigmoid(values):
+    return 1 / (1 + numpy.exp(-values))
+
+
+def test_shared_shapes_follow_the_seed():
+    network = make_network([4, 5, 3, 2], random_state=0)
+    backend = network.backend
+    assert isinstance(backend, NetworkBackend)
+    assert [w.get_value().shape for w in backend.weights] == [(5, 4), (3, 5), (2, 3)]
+    assert [b.get_value().shape for b in backend.bias] == [(5,), (3,), (2,)]
+    assert [v.get_value().shape for v in backend.prev_rate] == [(5, 4), (3, 5), (2, 3), (5,), (3,), (2,)]
+    assert all(not v.get_value().any() for v in backend.prev_rate)
+
+
+def test_activate_is_the_forward_pass():
+    network = make_network([3, 4, 2], random_state=1)
+    inputs = numpy.random.default_rng(0).normal(size=(5, 3))
+    weights, bias = network.weights, network.bias
+    hidden = sigmoid(inputs @ weights[0].T + bias[0])
+    logits = hidden @ weights[1].T + bias[1]
+    expected = numpy.exp(logits) / numpy.exp(logits).sum(axis=1, keepdims=True)
+    numpy.testing.assert_allclose(network.backend.activate(inputs), expected, rtol=1e-12)
+
+
+def cost_at_current_parameters(backend, inputs, targets, reg_lambda):
+    # alpha=0 and momentum=0 make the step leave every parameter as it was.
+    return backend.backprop(inputs, targets, reg_lambda, 0.0, 0.0)
+
+
+def graph_gradient(backend, inputs, targets, reg_lambda):
+    # With alpha=1 and momentum=0 the stored rate is exactly the gradient.
+    saved = backend.get_values()
+    backend.backprop(inputs, targets, reg_lambda, 1.0, 0.0)
+    gradient = [rate.get_value().copy() for rate in backend.prev_rate]
+    backend.set_values(saved)
+    return gradient
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
+def test_gradient_matches_finite_differences(activation):
+    network = make_network([3, 5, 4, 3], activation=activation, random_state=3)
+    rng = numpy.random.default_rng(4)
+    inputs = rng.normal(size=(7, 3))
+    targets = numpy.eye(3)[rng.integers(0, 3, size=7)]
+    reg_lambda = 0.01
+    backend = network.backend
+    analytic = graph_gradient(backend, inputs, targets, reg_lambda)
+    numeric = []
+    step = 1e-6
+    for parameter in backend.parameters:
+        values = parameter.get_value()
+        derivative = numpy.zeros_like(values)
+        for index in numpy.ndindex(values.shape):
+            shifted = values.copy()
+            shifted[index] += step
+            parameter.set_value(shifted)
+            above = cost_at_current_parameters(backend, inputs, targets, reg_lambda)
+            shifted[index] -= 2 * step
+            parameter.set_value(shifted)
+            below = cost_at_current_parameters(backend, inputs, targets, reg_lambda)
+            derivative[index] = (above - below) / (2 * step)
+        parameter.set_value(values)
+        numeric.append(derivative)
+    analytic_vector = numpy.concatenate([g.ravel() for g in analytic])
+    numeric_vector = numpy.concatenate([g.ravel() for g in numeric])
+    relative_error = numpy.linalg.norm(analytic_vector - numeric_vector) / numpy.linalg.norm(numeric_vector)
+    assert relative_error < 1e-6
+
+
+def hand_gradient(weights, bias, inputs, targets, reg_lambda):
+    hidden = sigmoid(inputs @ weights[0].T + bias[0])
+    logits = hidden @ weights[1].T + bias[1]
+    probabilities = numpy.exp(logits) / numpy.exp(logits).sum(axis=1, keepdims=True)
+    output_error = (probabilities - targets) / len(inputs)
+    hidden_error = output_error @ weights[1] * hidden * (1 - hidden)
+    return [
+        hidden_error.T @ inputs + 2 * reg_lambda * weights[0],
+        output_error.T @ hidden + 2 * reg_lambda * weights[1],
+        hidden_error.sum(axis=0) + 2 * reg_lambda * bias[0],
+        output_error.sum(axis=0) + 2 * reg_lambda * bias[1],
+    ]
+
+
+def test_two_momentum_steps_match_a_hand_computation(xor_inputs):
+    network = make_network([2, 3, 2], random_state=5)
+    targets = numpy.eye(2)[[0, 1, 1, 0]]
+    alpha, momentum, reg_lambda = 0.3, 0.9, 0.001
+    parameters = network.weights + network.bias
+    velocity = [numpy.zeros_like(p) for p in parameters]
+    for _ in range(2):
+        gradient = hand_gradient(parameters[:2], parameters[2:], xor_inputs, targets, reg_lambda)
+        velocity = [alpha * g + momentum * v for g, v in zip(gradient, velocity)]
+        parameters = [p - v for p, v in zip(parameters, velocity)]
+        network.backend.backprop(xor_inputs, targets, reg_lambda, alpha, momentum)
+    for expected, actual in zip(parameters, network.weights + network.bias):
+        numpy.testing.assert_allclose(actual, expected, rtol=1e-12, atol=1e-14)
+    for expected, actual in zip(velocity, network.backend.prev_rate):
+        numpy.testing.assert_allclose(actual.get_value(), expected, rtol=1e-12, atol=1e-14)
+
+
+def test_backprop_returns_crossentropy_plus_l2(xor_inputs):
+    network = make_network([2, 3, 2], random_state=6)
+    targets = numpy.eye(2)[[0, 1, 1, 0]]
+    probabilities = network.predict(xor_inputs)
+    crossentropy = -numpy.mean(numpy.sum(targets * numpy.log(probabilities), axis=1))
+    penalty = sum((p**2).sum() for p in network.weights + network.bias)
+    cost = network.backend.backprop(xor_inputs, targets, 0.01, 0.1, 0.9)
+    assert abs(cost - (crossentropy + 0.01 * penalty)) < 1e-12
+
+
+def test_the_seeds_broken_graph_is_refused():
+    # The seed's graph: the cross-entropy of a prediction passed in from outside,
+    # plus the L2 term of the weights. Only the L2 term reaches the weights.
+    network = make_network([2, 2, 2], random_state=0)
+    tensor = engine.tensor
+    prediction = tensor.matrix("prediction", dtype="float64")
+    output = tensor.matrix("output", dtype="float64")
+    data_cost = -tensor.mean(tensor.sum(output * tensor.log(prediction), axis=1))
+    parameters = network.backend.parameters
+    cost = data_cost + 0.0001 * l2_penalty(parameters)
+    assert all(p in set(engine.ancestors([cost])) for p in parameters)
+    with pytest.raises(ValueError, match=r"`weights\[0\]`.*L2 penalty alone"):
+        verify_cost_reaches(data_cost, parameters)
+
+
+def test_a_cost_missing_one_parameter_names_it():
+    network = make_network([2, 3, 2], random_state=0)
+    backend = network.backend
+    inputs = engine.tensor.matrix(dtype="float64")
+    partial = engine.tensor.sum(engine.tensor.dot(inputs, backend.weights[0].T) + backend.bias[0])
+    with pytest.raises(ValueError, match=r"`weights\[1\]`"):
+        verify_cost_reaches(partial, backend.parameters)
+
+
+def test_networks_of_one_architecture_share_compiled_code_not_weights(xor_inputs):
+    first = make_network([2, 3, 2], random_state=1)
+    second = make_network([2, 3, 2], random_state=2)
+    before = second.weights
+    first.backend.backprop(xor_inputs, numpy.eye(2)[[0, 1, 1, 0]], 0.0, 1.0, 0.0)
+    for old, new in zip(before, second.weights):
+        numpy.testing.assert_array_equal(old, new)
+    assert not numpy.allclose(first.predict(xor_inputs), second.predict(xor_inputs))

@@ -1,0 +1,173 @@
+import math
+import os
+import signal
+import warnings
+
+import numpy
+import pytest
+
+from mlp import ConvergenceWarning, DivergenceError, FeedForwardNetwork, History
+from tests.conftest import make_network
+
+SEED_INPUTS = numpy.array([[0., 0.], [0., 1.], [1., 0.], [1., 1.], [0., 0.], [0., 1.], [1., 0.], [1., 1.]])
+SEED_TARGETS = numpy.array([[0., 1.], [1., 0.], [1., 0.], [0., 1.], [0., 1.], [1., 0.], [1., 0.], [0., 1.]])
+
+
+def test_the_seeds_main_learns_xor():
+    network = FeedForwardNetwork([2, 2, 2])
+    network.initialize()
+    network.train(SEED_INPUTS, SEED_TARGETS, alpha=0.01, epochs=1000000000000000, momentum=0.9)
+    first = network.predict(numpy.array([[1., 0.]]))
+    second = network.predict(numpy.array([[0., 0.]]))
+    assert first.shape == (1, 2) and first[0, 0] > first[0, 1]
+    assert second[0, 1] > second[0, 0]
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_xor_is_learned_for_every_seed_with_defaults(seed, xor_inputs, xor_labels):
+    network = make_network([2, 2, 2], random_state=seed)
+    history = network.train(xor_inputs, xor_labels)
+    assert (network.classify(xor_inputs) == xor_labels).all()
+    assert history.stopped == "target" and history.final_loss <= 0.01
+
+
+def test_history_records_the_run(xor_network, xor_inputs, xor_labels):
+    history = xor_network.train(xor_inputs, xor_labels)
+    assert isinstance(history, History)
+    assert history.epochs == len(history.loss) == len(history.total_loss) > 0
+    assert all(total > loss for loss, total in zip(history.loss, history.total_loss))
+    assert history.loss[-1] <= 0.01 < history.loss[0]
+    assert history.attempts[-1]["stopped"] == "target"
+    assert len(history.attempts) == history.restarts + 1
+
+
+def test_train_prints_nothing_unless_verbose(xor_network, xor_inputs, xor_labels, capsys):
+    xor_network.train(xor_inputs, xor_labels)
+    assert capsys.readouterr().out == ""
+
+
+def test_the_seeds_stopping_rule_ends_although_l2_stays_above_target(xor_inputs, xor_labels):
+    network = make_network([2, 2, 2], random_state=1)
+    history = network.train(xor_inputs, xor_labels, reg_lambda=0.0001, epochs=10**15)
+    assert history.stopped == "target"
+    assert history.total_loss[-1] > 0.01 >= history.loss[-1]
+
+
+def test_one_hot_and_integer_labels_train_alike(xor_inputs, xor_labels):
+    by_label = make_network([2, 3, 2], random_state=4)
+    by_one_hot = make_network([2, 3, 2], random_state=4)
+    by_label.train(xor_inputs, xor_labels, epochs=50, restarts=0)
+    by_one_hot.train(xor_inputs, numpy.eye(2)[xor_labels], epochs=50, restarts=0)
+    for a, b in zip(by_label.weights, by_one_hot.weights):
+        numpy.testing.assert_array_equal(a, b)
+
+
+def test_more_reg_lambda_gives_smaller_weights():
+    rng = numpy.random.default_rng(0)
+    inputs = rng.normal(size=(60, 4))
+    labels = (inputs[:, 0] + inputs[:, 1] ** 2 > 0.5).astype(int)
+    norms = []
+    for reg_lambda in (0.0, 0.001, 0.01, 0.1):
+        network = make_network([4, 6, 2], random_state=3)
+        network.train(inputs, labels, reg_lambda=reg_lambda, epochs=2000, restarts=0, alpha=0.1)
+        norms.append(sum(float((w**2).sum()) for w in network.weights))
+    assert norms == sorted(norms, reverse=True)
+    assert norms[-1] < 0.5 * norms[0]
+
+
+def test_str_prints_every_weight_and_bias_as_the_seed(xor_network):
+    text = str(xor_network)
+    expected = "".join(f"{w}\n{b}\n" for w, b in zip(xor_network.weights, xor_network.bias))
+    assert text == expected and text.count("\n") >= 4
+
+
+def test_weights_are_copies(xor_network):
+    weights = xor_network.weights
+    weights[0][:] = 123.0
+    assert not (xor_network.weights[0] == 123.0).any()
+
+
+def test_an_uninitialized_network_has_no_weights():
+    network = FeedForwardNetwork([2, 3, 2])
+    assert network.weights == [] and network.bias == [] and str(network) == ""
+
+
+def test_same_random_state_gives_the_same_training(xor_inputs, xor_labels):
+    runs = []
+    for _ in range(2):
+        network = make_network([2, 2, 2], random_state=11)
+        network.train(xor_inputs, xor_labels)
+        runs.append(network.weights + network.bias)
+    for a, b in zip(*runs):
+        numpy.testing.assert_array_equal(a, b)
+
+
+def test_a_stall_restarts_and_keeps_the_best_attempt(xor_inputs, xor_labels):
+    # A tiny learning rate with a short patience makes every attempt a plateau.
+    network = make_network([2, 2, 2], random_state=2)
+    with pytest.warns(ConvergenceWarning, match="stalled|chance level"):
+        history = network.train(xor_inputs, xor_labels, alpha=1e-6, patience=5, restarts=3)
+    assert history.restarts == 3 and len(history.attempts) == 4
+    assert history.stopped == "plateau"
+    assert history.final_loss == min(attempt["loss"] for attempt in history.attempts)
+
+
+def test_a_stall_at_chance_level_is_named():
+    # Labels that do not depend on the inputs: the best is the class frequencies, ln 2.
+    inputs = numpy.zeros((8, 2))
+    labels = numpy.array([0, 1] * 4)
+    network = make_network([2, 3, 2], random_state=0)
+    with pytest.warns(ConvergenceWarning, match=r"chance level.*ln 2"):
+        history = network.train(inputs, labels, restarts=1, patience=50)
+    assert history.chance_level
+    assert abs(history.final_loss - math.log(2)) < 0.01
+
+
+def test_divergence_restores_finite_weights_and_says_so(xor_inputs, xor_labels):
+    network = make_network([2, 8, 2], random_state=0)
+    with pytest.raises(DivergenceError, match="smaller learning rate"):
+        network.train(xor_inputs, xor_labels, alpha=1e308, momentum=0.99)
+    assert all(numpy.isfinite(w).all() for w in network.weights + network.bias)
+    assert numpy.isfinite(network.predict(xor_inputs)).all()
+
+
+def test_ctrl_c_stops_after_the_step_and_keeps_the_weights(xor_inputs, xor_labels, monkeypatch):
+    network = make_network([2, 2, 2], random_state=0)
+    step = network.backend.train_step
+    calls = []
+
+    def step_then_interrupt(*arguments):
+        calls.append(1)
+        result = step(*arguments)
+        if len(calls) == 100:
+            os.kill(os.getpid(), signal.SIGINT)
+        return result
+
+    monkeypatch.setattr(network.backend, "train_step", step_then_interrupt)
+    history = network.train(xor_inputs, xor_labels, epochs=10**6)
+    assert history.stopped == "interrupted" and history.epochs == 100
+    assert numpy.isfinite(network.predict(xor_inputs)).all()
+
+
+def test_a_keyboard_interrupt_inside_a_step_restores_a_snapshot(xor_inputs, xor_labels, monkeypatch):
+    network = make_network([2, 2, 2], random_state=0)
+    step = network.backend.train_step
+    calls = []
+
+    def broken_step(*arguments):
+        calls.append(1)
+        if len(calls) == 50:
+            raise KeyboardInterrupt
+        return step(*arguments)
+
+    monkeypatch.setattr(network.backend, "train_step", broken_step)
+    history = network.train(xor_inputs, xor_labels, epochs=10**6)
+    assert history.stopped == "interrupted" and history.epochs == 49
+    network.train(xor_inputs, xor_labels, epochs=10)
+    assert numpy.isfinite(network.predict(xor_inputs)).all()
+
+
+def test_warnings_are_quiet_when_training_succeeds(xor_network, xor_inputs, xor_labels):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        xor_network.train(xor_inputs, xor_labels)
