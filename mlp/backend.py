@@ -149,7 +149,7 @@ class NetworkBackend:
     def _compile(self):
         signature = self._signature()
         shared_variables = self.parameters + self.prev_rate
-        if signature not in _COMPILED:
+        if signature not in _COMPILED or not engine.copies_functions:
             self._activate, self._step = self._build()
             _COMPILED[signature] = (shared_variables, self._activate, self._step)
             return

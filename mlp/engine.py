@@ -14,7 +14,7 @@ import os
 
 __all__ = [
     "name", "version", "tensor", "shared", "function", "grad", "ancestors",
-    "disconnected_grad", "sigmoid", "tanh", "relu", "softmax", "floatX",
+    "disconnected_grad", "sigmoid", "tanh", "relu", "softmax", "floatX", "copies_functions",
 ]
 
 _VALID_ENGINES = ("pytensor", "theano")
@@ -53,6 +53,7 @@ def _load_pytensor():
         "sigmoid": tensor_module.sigmoid,
         "softmax": softmax_rows,
         "config": pytensor.config,
+        "copies_functions": True,
     }
 
 
@@ -80,6 +81,9 @@ def _load_theano():
         "sigmoid": tensor_module.nnet.sigmoid,
         "softmax": tensor_module.nnet.softmax,
         "config": theano.config,
+        # Theano 1.0.5's Function.copy(swap=...) gives a training step that reads
+        # wrong values (measured: its cost matched neither network), so recompile.
+        "copies_functions": False,
     }
 
 
@@ -114,6 +118,7 @@ disconnected_grad = _engine["disconnected_grad"]
 sigmoid = _engine["sigmoid"]
 softmax = _engine["softmax"]
 config = _engine["config"]
+copies_functions = _engine["copies_functions"]
 floatX = config.floatX  # noqa: N816 - the engines' own name for it
 
 
