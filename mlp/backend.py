@@ -1,8 +1,9 @@
 """The only place that builds and compiles graphs.
 
-``NetworkBackend`` owns the shared weights, biases and velocities of a network and
-compiles, from ONE graph that starts at the input matrix, the forward pass
-(``activate``) and the training step (``backprop``). The seed built its cost from a
+``NetworkBackend`` owns the shared weights, biases, optimiser state and training data
+of a network and compiles, from ONE graph that starts at the input matrix, the
+forward pass (``activate``), a training step per optimiser, and the cost and
+gradient of the flattened parameters (for L-BFGS). The seed built its cost from a
 prediction passed in from outside the graph, so the gradient saw only the L2 term;
 here the cost is always built from the forward pass, and :func:`verify_cost_reaches`
 refuses any cost whose data term a parameter does not reach.
@@ -13,11 +14,13 @@ import numpy
 from mlp import engine, objectives, updates
 from mlp.init import initial_parameters
 
-__all__ = ["ComputationBackend", "NetworkBackend", "verify_cost_reaches"]
+__all__ = ["ComputationBackend", "NetworkBackend", "verify_cost_reaches", "OPTIMIZERS"]
 
-# Compiled functions by graph signature, so that a second network of an architecture
-# already built in this process copies them onto its own shared variables instead of
-# compiling again: {signature: (template shared variables, activate, step)}.
+OPTIMIZERS = ("momentum", "nesterov", "adam", "lbfgs")
+
+# Compiled functions by graph signature and role, so that a second network of an
+# architecture already built in this process copies them onto its own shared
+# variables instead of compiling again: {key: (template shared variables, function)}.
 _COMPILED = {}
 
 
@@ -60,6 +63,10 @@ def verify_cost_reaches(data_cost, parameters):
             )
 
 
+def _zeros_like(variable, name):
+    return engine.shared(numpy.zeros_like(variable.get_value()), name=name)
+
+
 class NetworkBackend:
     """Shared parameters and compiled functions of a feed-forward network.
 
@@ -68,6 +75,8 @@ class NetworkBackend:
     network : FeedForwardNetwork
         Supplies ``architecture``, ``layers`` (an input layer first, a softmax layer
         last), ``init``, ``dtype`` and ``generator``.
+    regularize_bias : bool, default True
+        Whether the L2 term covers the biases too (the seed's cost does).
 
     Attributes
     ----------
@@ -79,11 +88,12 @@ class NetworkBackend:
         The momentum rule's previous rate for each weight, then each bias.
     """
 
-    def __init__(self, network):
+    def __init__(self, network, regularize_bias=True):
         self.architecture = list(network.architecture)
         self.layers = network.layers
         self.dtype = network.dtype
         self.init = network.init
+        self.regularize_bias = bool(regularize_bias)
         if self.layers[-1].activation != "softmax":
             raise ValueError(
                 f"The last layer must be a SoftmaxLayer (the cost is a softmax "
@@ -92,90 +102,197 @@ class NetworkBackend:
         weights, biases = initial_parameters(
             self.architecture, self._activations(), self.init, network.generator, self.dtype
         )
-        self.weights = [
-            engine.shared(value, name=f"weights[{index}]") for index, value in enumerate(weights)
-        ]
-        self.bias = [
-            engine.shared(value, name=f"bias[{index}]") for index, value in enumerate(biases)
-        ]
-        self.prev_rate = [
-            engine.shared(numpy.zeros_like(parameter.get_value()), name=f"prev_rate[{parameter.name}]")
-            for parameter in self.parameters
-        ]
-        self._compile()
+        self.weights = [engine.shared(value, name=f"weights[{i}]") for i, value in enumerate(weights)]
+        self.bias = [engine.shared(value, name=f"bias[{i}]") for i, value in enumerate(biases)]
+        self.prev_rate = [_zeros_like(p, f"prev_rate[{p.name}]") for p in self.parameters]
+        self.first_moments = [_zeros_like(p, f"first_moment[{p.name}]") for p in self.parameters]
+        self.second_moments = [_zeros_like(p, f"second_moment[{p.name}]") for p in self.parameters]
+        self.adam_step = engine.shared(numpy.asarray(0, dtype=self.dtype), name="adam_step")
+        # The training set lives in shared variables; a step takes row indices, so an
+        # epoch does not copy the data from Python into the engine batch by batch.
+        n_in, n_out = self.architecture[0], self.architecture[-1]
+        self.data_inputs = engine.shared(numpy.zeros((0, n_in), self.dtype), name="data_inputs")
+        self.data_targets = engine.shared(numpy.zeros((0, n_out), self.dtype), name="data_targets")
+        self.data_weights = engine.shared(numpy.zeros(0, self.dtype), name="data_weights")
+        self._steps = {}
+        self._objective = None
+        self._activate = self._compiled("activate", self._build_activate)
 
+    # ----------------------------------------------------------------- state
     @property
     def parameters(self):
         """Every trained shared variable: the weights, then the biases (the seed's order)."""
         return self.weights + self.bias
 
+    @property
+    def state(self):
+        """Optimiser state: the velocities, Adam's moments and its step counter."""
+        return self.prev_rate + self.first_moments + self.second_moments + [self.adam_step]
+
+    def _shared_variables(self):
+        data = [self.data_inputs, self.data_targets, self.data_weights]
+        return self.parameters + self.state + data
+
+    def get_values(self):
+        """Copies of every parameter and optimiser state, to restore with :meth:`set_values`."""
+        return [variable.get_value() for variable in self.parameters + self.state]
+
+    def set_values(self, values):
+        """Set every parameter and optimiser state from a list made by :meth:`get_values`."""
+        for variable, value in zip(self.parameters + self.state, values):
+            variable.set_value(value)
+
+    def reset_state(self):
+        """Zero the optimiser state (velocities, moments, step counter)."""
+        for variable in self.state:
+            variable.set_value(numpy.zeros_like(variable.get_value()))
+
+    def reinitialize(self, generator):
+        """Draw fresh weights and biases and zero the optimiser state; nothing recompiles."""
+        weights, biases = initial_parameters(
+            self.architecture, self._activations(), self.init, generator, self.dtype
+        )
+        for variable, value in zip(self.parameters, weights + biases):
+            variable.set_value(value)
+        self.reset_state()
+
+    def set_data(self, inputs, targets, sample_weights=None):
+        """Hold the training set in shared variables; steps then take row indices.
+
+        ``inputs`` and ``targets`` must already be arrays of the backend's dtype.
+        """
+        if sample_weights is None:
+            sample_weights = numpy.ones(inputs.shape[0], dtype=self.dtype)
+        self.data_inputs.set_value(inputs, borrow=True)
+        self.data_targets.set_value(targets, borrow=True)
+        self.data_weights.set_value(numpy.asarray(sample_weights, dtype=self.dtype), borrow=True)
+
+    def clear_data(self):
+        """Release the training set held by the shared variables."""
+        self.set_data(
+            numpy.zeros((0, self.architecture[0]), self.dtype),
+            numpy.zeros((0, self.architecture[-1]), self.dtype),
+        )
+
+    def flat_parameters(self):
+        """Every parameter, flattened and concatenated (the order of :attr:`parameters`)."""
+        return numpy.concatenate([p.get_value().ravel() for p in self.parameters])
+
+    def set_flat_parameters(self, flat):
+        """Set every parameter from a vector made like :meth:`flat_parameters`."""
+        start = 0
+        for parameter in self.parameters:
+            shape = parameter.get_value(borrow=True).shape
+            size = int(numpy.prod(shape))
+            parameter.set_value(numpy.asarray(flat[start:start + size], self.dtype).reshape(shape))
+            start += size
+
+    # ---------------------------------------------------------------- graphs
     def _activations(self):
         return [layer.activation for layer in self.layers[1:]]
 
     def _signature(self):
-        return (engine.name, self.dtype, tuple(self._activations()), tuple(self.architecture))
+        return (engine.name, self.dtype, tuple(self._activations()), tuple(self.architecture),
+                self.regularize_bias)
 
-    def _build(self):
-        """Build the graph: inputs -> forward pass -> cost -> momentum updates."""
+    def _forward(self, inputs):
+        """The forward pass: returns the logits (before the softmax) and the output."""
         tensor = engine.tensor
-        inputs = tensor.matrix("inputs", dtype=self.dtype)
-        targets = tensor.matrix("targets", dtype=self.dtype)
-        reg_lambda = tensor.scalar("reg_lambda", dtype=self.dtype)
-        alpha = tensor.scalar("alpha", dtype=self.dtype)
-        momentum = tensor.scalar("momentum", dtype=self.dtype)
-
         hidden = self.layers[0].forwardPass(inputs)
         for layer, weights, bias in zip(self.layers[1:-1], self.weights, self.bias):
             hidden = layer.forwardPass(tensor.dot(hidden, weights.T) + bias)
         logits = tensor.dot(hidden, self.weights[-1].T) + self.bias[-1]
-        output = self.layers[-1].forwardPass(logits)
+        return logits, self.layers[-1].forwardPass(logits)
 
-        data_cost = objectives.categorical_crossentropy(logits, targets)
+    def _costs(self, indices, reg_lambda):
+        """Data term and full cost of the training rows ``indices``, from ONE graph."""
+        logits, _ = self._forward(self.data_inputs[indices])
+        data_cost = objectives.categorical_crossentropy(
+            logits, self.data_targets[indices], self.data_weights[indices]
+        )
         verify_cost_reaches(data_cost, self.parameters)
-        cost = data_cost + reg_lambda * objectives.l2_penalty(self.parameters)
-        gradients = engine.grad(cost, self.parameters)
-        step_updates = updates.momentum(
-            self.parameters, gradients, self.prev_rate, alpha, momentum
-        )
-        activate = engine.function([inputs], output, allow_input_downcast=True)
-        step = engine.function(
-            [inputs, targets, reg_lambda, alpha, momentum],
-            [data_cost, cost],
-            updates=step_updates,
-            allow_input_downcast=True,
-        )
-        return activate, step
+        regularized = self.parameters if self.regularize_bias else self.weights
+        return data_cost, data_cost + reg_lambda * objectives.l2_penalty(regularized)
 
-    def _compile(self):
-        signature = self._signature()
-        shared_variables = self.parameters + self.prev_rate
-        if signature not in _COMPILED or not engine.copies_functions:
-            self._activate, self._step = self._build()
-            _COMPILED[signature] = (shared_variables, self._activate, self._step)
-            return
-        template_shared, activate, step = _COMPILED[signature]
-        swap = dict(zip(template_shared, shared_variables))
-        parameter_count = len(self.parameters)
-        self._activate = activate.copy(
-            swap=dict(list(swap.items())[:parameter_count])
-        )
-        self._step = step.copy(swap=swap)
+    def _scalar(self, name):
+        return engine.tensor.scalar(name, dtype=self.dtype)
+
+    def _build_activate(self):
+        inputs = engine.tensor.matrix("inputs", dtype=self.dtype)
+        _, output = self._forward(inputs)
+        return engine.function([inputs], output, allow_input_downcast=True)
+
+    def _build_step(self, optimizer):
+        indices = engine.tensor.vector("indices", dtype="int64")
+        reg_lambda = self._scalar("reg_lambda")
+        hyper = {name: self._scalar(name)
+                 for name in ("learning_rate", "momentum", "beta_1", "beta_2", "epsilon")}
+        data_cost, cost = self._costs(indices, reg_lambda)
+        gradients = engine.grad(cost, self.parameters)
+        state = {"velocities": self.prev_rate, "first_moments": self.first_moments,
+                 "second_moments": self.second_moments, "step": self.adam_step}
+        step_updates = updates.RULES[optimizer](self.parameters, gradients, state, hyper)
+        arguments = [indices, reg_lambda] + list(hyper.values())
+        return engine.function(arguments, [data_cost, cost], updates=step_updates,
+                               allow_input_downcast=True, on_unused_input="ignore")
+
+    def _build_objective(self):
+        # The cost and gradient as functions of one flat parameter vector, for
+        # scipy.optimize: each parameter is replaced by a reshaped slice of it.
+        flat = engine.tensor.vector("flat_parameters", dtype=self.dtype)
+        indices = engine.tensor.vector("indices", dtype="int64")
+        reg_lambda = self._scalar("reg_lambda")
+        data_cost, cost = self._costs(indices, reg_lambda)
+        gradients = engine.grad(cost, self.parameters)
+        flat_gradient = engine.tensor.concatenate([g.flatten() for g in gradients])
+        givens, start = [], 0
+        for parameter in self.parameters:
+            shape = parameter.get_value(borrow=True).shape
+            size = int(numpy.prod(shape))
+            givens.append((parameter, flat[start:start + size].reshape(shape)))
+            start += size
+        return engine.function([flat, indices, reg_lambda], [data_cost, cost, flat_gradient],
+                               givens=givens, allow_input_downcast=True)
+
+    def _compiled(self, role, build):
+        """Compile ``build()`` once per signature; later networks copy it onto their
+        own shared variables (``Function.copy(swap=...)``), which takes milliseconds."""
+        key = (self._signature(), role)
+        own = self._shared_variables()
+        if key in _COMPILED and engine.copies_functions:
+            template, function = _COMPILED[key]
+            used = {put.variable for put in function.maker.inputs}
+            swap = {old: new for old, new in zip(template, own) if old in used}
+            return function.copy(swap=swap)
+        function = build()
+        _COMPILED[key] = (own, function)
+        return function
+
+    # ----------------------------------------------------- compiled functions
+    def step_function(self, optimizer):
+        """The compiled training step of ``optimizer`` (compiled on first use).
+
+        Called as ``step(indices, reg_lambda, learning_rate, momentum, beta_1, beta_2,
+        epsilon)``, it updates the parameters from the training rows ``indices`` of
+        the data given to :meth:`set_data` and returns ``[data_cost, cost]`` measured
+        before the update.
+        """
+        if optimizer not in self._steps:
+            self._steps[optimizer] = self._compiled(
+                f"step:{optimizer}", lambda: self._build_step(optimizer)
+            )
+        return self._steps[optimizer]
+
+    def objective(self, flat_parameters, indices, reg_lambda):
+        """Data term, full cost and flat gradient at ``flat_parameters`` (for L-BFGS)."""
+        if self._objective is None:
+            self._objective = self._compiled("objective", self._build_objective)
+        data_cost, cost, gradient = self._objective(flat_parameters, indices, reg_lambda)
+        return float(data_cost), float(cost), gradient
 
     def activate(self, inputs):
         """Forward pass: the softmax output for the input matrix ``inputs``."""
         return self._activate(inputs)
-
-    def train_step(self, inputs, targets, reg_lambda, alpha, momentum):
-        """One momentum step on ``(inputs, targets)``.
-
-        Returns
-        -------
-        data_cost, cost : float
-            The cross-entropy and the full cost (with the L2 term), both measured
-            at the parameters before the step.
-        """
-        data_cost, cost = self._step(inputs, targets, reg_lambda, alpha, momentum)
-        return float(data_cost), float(cost)
 
     def backprop(self, inputs, targets, reg_lambda, alpha, momentum):
         """The seed's training step: one momentum update, returning the full cost.
@@ -194,23 +311,8 @@ class NetworkBackend:
             The cross-entropy plus ``reg_lambda`` times the sum of squared parameters,
             at the parameters before the update.
         """
-        return self.train_step(inputs, targets, reg_lambda, alpha, momentum)[1]
-
-    def get_values(self):
-        """Copies of every parameter and velocity, to restore with :meth:`set_values`."""
-        return [variable.get_value() for variable in self.parameters + self.prev_rate]
-
-    def set_values(self, values):
-        """Set every parameter and velocity from a list made by :meth:`get_values`."""
-        for variable, value in zip(self.parameters + self.prev_rate, values):
-            variable.set_value(value)
-
-    def reinitialize(self, generator):
-        """Draw fresh weights and biases and zero the velocities; nothing recompiles."""
-        weights, biases = initial_parameters(
-            self.architecture, self._activations(), self.init, generator, self.dtype
-        )
-        for variable, value in zip(self.parameters, weights + biases):
-            variable.set_value(value)
-        for velocity in self.prev_rate:
-            velocity.set_value(numpy.zeros_like(velocity.get_value()))
+        inputs = numpy.ascontiguousarray(inputs, dtype=self.dtype)
+        self.set_data(inputs, numpy.ascontiguousarray(targets, dtype=self.dtype))
+        indices = numpy.arange(inputs.shape[0])
+        step = self.step_function("momentum")
+        return float(step(indices, reg_lambda, alpha, momentum, 0.0, 0.0, 0.0)[1])

@@ -12,29 +12,49 @@ class History:
     Attributes
     ----------
     loss : list of float
-        Cross-entropy (the data term) per epoch of the run that was kept.
+        Training cross-entropy (the data term) per epoch of the kept attempt; with
+        minibatches, the mean over the epoch's batches, each measured before its step.
     total_loss : list of float
-        Cross-entropy plus the L2 term per epoch of that run.
+        Cross-entropy plus the L2 term, per epoch.
+    validation_loss, validation_accuracy : list of float
+        Cross-entropy and accuracy on the validation data after each epoch (empty
+        without validation data).
+    learning_rate : list of float
+        The learning rate used in each epoch (it changes under ``reduce_on_plateau``).
+    seconds : list of float
+        Wall-clock seconds of each epoch, validation included.
     epochs : int
-        Epochs of the run that was kept.
+        Epochs of the kept attempt.
+    best_epoch : int
+        The epoch (from 1) with the lowest monitored loss: the validation loss when
+        there is validation data, else the training cross-entropy.
+    restored_best : bool
+        True when early stopping put back the weights of ``best_epoch``.
     restarts : int
         Re-initialisations after a stall.
     stopped : str
         Why training ended: ``"target"`` (the cross-entropy reached ``target_cost``),
-        ``"epochs"`` (the epoch budget ran out), ``"plateau"`` (no relative
-        improvement of ``tol`` over ``patience`` epochs, even after the restarts) or
+        ``"epochs"`` (the budget ran out), ``"early_stopping"`` (no validation
+        improvement for ``patience`` epochs), ``"plateau"`` (no relative training
+        improvement of ``tol`` for ``patience`` epochs, even after the restarts) or
         ``"interrupted"`` (Ctrl-C).
     chance_level : bool
-        True when the kept run ended with a cross-entropy within 5% of ``ln K``
+        True when the kept attempt ended with a cross-entropy within 5% of ``ln K``
         (K classes): the network predicts no better than the class frequencies.
     attempts : list of dict
-        One entry per run (the first and each restart): ``epochs``, ``loss`` (its
-        final cross-entropy) and ``stopped``.
+        One entry per attempt: ``epochs``, ``loss`` (its final training
+        cross-entropy, or best validation loss) and ``stopped``.
     """
 
     loss: list = field(default_factory=list)
     total_loss: list = field(default_factory=list)
+    validation_loss: list = field(default_factory=list)
+    validation_accuracy: list = field(default_factory=list)
+    learning_rate: list = field(default_factory=list)
+    seconds: list = field(default_factory=list)
     epochs: int = 0
+    best_epoch: int = 0
+    restored_best: bool = False
     restarts: int = 0
     stopped: str = ""
     chance_level: bool = False
@@ -42,5 +62,41 @@ class History:
 
     @property
     def final_loss(self):
-        """The last cross-entropy of the kept run (NaN when no epoch ran)."""
+        """The last training cross-entropy of the kept attempt (NaN when no epoch ran)."""
         return self.loss[-1] if self.loss else float("nan")
+
+    def plot(self, path):
+        """Save the loss (and validation) curves to a PNG file at ``path``.
+
+        Needs matplotlib, an optional dependency (``pip install matplotlib``).
+        """
+        try:
+            import matplotlib
+        except ImportError as error:
+            raise ImportError(
+                "History.plot needs the package matplotlib: pip install matplotlib"
+            ) from error
+        matplotlib.use("Agg")
+        from matplotlib import pyplot
+
+        epochs = range(1, len(self.loss) + 1)
+        figure, (loss_axes, accuracy_axes) = pyplot.subplots(1, 2, figsize=(10, 4))
+        loss_axes.plot(epochs, self.loss, label="training cross-entropy")
+        loss_axes.plot(epochs, self.total_loss, label="training cost (with L2)", alpha=0.6)
+        if self.validation_loss:
+            loss_axes.plot(epochs, self.validation_loss, label="validation cross-entropy")
+            accuracy_axes.plot(epochs, self.validation_accuracy, label="validation accuracy")
+        if self.best_epoch:
+            loss_axes.axvline(self.best_epoch, color="grey", linestyle=":", label="best epoch")
+        loss_axes.set_xlabel("epoch")
+        loss_axes.set_yscale("log")
+        loss_axes.legend()
+        accuracy_axes.set_xlabel("epoch")
+        accuracy_axes.set_ylabel("accuracy")
+        if self.validation_accuracy:
+            accuracy_axes.legend()
+        else:
+            accuracy_axes.set_axis_off()
+        figure.tight_layout()
+        figure.savefig(path, format="png")
+        pyplot.close(figure)

@@ -5,7 +5,8 @@ import numbers
 import numpy
 
 from mlp import training
-from mlp.backend import NetworkBackend
+from mlp.backend import OPTIMIZERS, NetworkBackend
+from mlp.data import stratified_split
 from mlp.errors import NotInitializedError
 from mlp.init import INITIALIZERS
 from mlp.layers import LAYERS_BY_ACTIVATION, InputLayer, SoftmaxLayer
@@ -14,6 +15,7 @@ from mlp.validation import (
     check_choice,
     check_inputs,
     check_number,
+    check_sample_weights,
     check_targets,
 )
 
@@ -149,9 +151,13 @@ class FeedForwardNetwork(Network):
         """Return the most probable class (an integer in ``[0, architecture[-1])``) per row."""
         return numpy.argmax(self.predict(inputs), axis=1)
 
-    def train(self, X, y, alpha=0.5, reg_lambda=0.0001, epochs=10000, momentum=0.9, *,
-              target_cost=0.01, tol=1e-4, patience=500, restarts=20, verbose=False):
-        """Train by full-batch gradient descent with the seed's momentum rule.
+    def train(self, X, y, alpha=None, reg_lambda=0.0001, epochs=10000, momentum=0.9, *,
+              target_cost=0.01, tol=1e-4, patience=None, restarts=None, verbose=False,
+              batch_size=None, shuffle=True, optimizer="momentum", beta_1=0.9, beta_2=0.999,
+              epsilon=1e-8, schedule="constant", schedule_factor=10.0, schedule_patience=10,
+              validation_data=None, validation_fraction=None, early_stopping=None,
+              min_delta=0.0, sample_weight=None):
+        """Train the network; the seed's parameters first, in the seed's order.
 
         Parameters
         ----------
@@ -159,30 +165,64 @@ class FeedForwardNetwork(Network):
             Inputs; finite numbers.
         y : array-like (n_samples, architecture[-1]) or (n_samples,)
             One-hot rows (as in the seed) or integer labels in ``[0, architecture[-1])``.
-        alpha : float, default 0.5
-            Learning rate, positive.
+        alpha : float, optional
+            Learning rate, positive. Default 0.5 for ``"momentum"`` and
+            ``"nesterov"`` (tuned on full-batch XOR), 0.001 for ``"adam"``; unused by
+            ``"lbfgs"``.
         reg_lambda : float, default 0.0001
             Weight of the L2 term ``sum(W**2) + sum(b**2)`` in the cost.
         epochs : int, default 10000
-            Most epochs per attempt.
+            Most epochs (L-BFGS: iterations) per attempt.
         momentum : float in [0, 1), default 0.9
             The seed's rule: ``rate = alpha * grad + momentum * prev_rate``.
         target_cost : float, default 0.01
-            Stop when the cross-entropy (without the L2 term) reaches it.
+            Stop when the training cross-entropy (without the L2 term) reaches it.
         tol : float, default 1e-4
-            Relative improvement of the cross-entropy that counts as progress.
-        patience : int, default 500
-            Epochs without progress that make a plateau.
-        restarts : int, default 20
-            Re-initialisations allowed after a plateau above ``target_cost``.
+            Relative improvement of the training cross-entropy that counts as progress.
+        patience : int, optional
+            Epochs without progress before stopping: on the validation loss (early
+            stopping) when there is validation data, else on the training
+            cross-entropy (a plateau). Default 500 for full-batch training without
+            validation data, else 10.
+        restarts : int, optional
+            Re-initialisations allowed after a plateau above ``target_cost``. Default
+            20 for full-batch training without validation data, else 0.
         verbose : bool, default False
-            Print progress about once a second.
+            Show a progress bar (tqdm) with the current losses.
+        batch_size : int, optional
+            Rows per step; None (the default) uses the whole set, as the seed.
+        shuffle : bool, default True
+            Reshuffle the rows every epoch (minibatches only).
+        optimizer : {"momentum", "nesterov", "adam", "lbfgs"}, default "momentum"
+            The seed's momentum rule, Nesterov's momentum, Adam, or full-batch
+            L-BFGS through ``scipy.optimize.minimize``.
+        beta_1, beta_2, epsilon : float
+            Adam's decay rates and its denominator's offset.
+        schedule : {"constant", "reduce_on_plateau"}, default "constant"
+            ``"reduce_on_plateau"`` divides the learning rate by ``schedule_factor``
+            when the monitored loss has not improved for ``schedule_patience`` epochs
+            since the last change.
+        schedule_factor : float > 1, default 10
+        schedule_patience : int, default 10
+        validation_data : tuple (X_val, y_val), optional
+            Held-out rows, evaluated after every epoch.
+        validation_fraction : float in (0, 1), optional
+            Hold out this share of the training rows instead (a stratified split
+            drawn from ``random_state``).
+        early_stopping : bool, optional
+            Stop when the validation loss has not improved by ``min_delta`` for
+            ``patience`` epochs and restore the best weights. Default: on when there
+            is validation data.
+        min_delta : float, default 0
+            Smallest decrease of the validation loss that counts as improvement.
+        sample_weight : array-like (n_samples,), optional
+            Weight of each training row in the cross-entropy.
 
         Returns
         -------
         History
-            Losses per epoch, epochs, restarts, why training stopped, whether it
-            ended at chance level.
+            Losses per epoch, learning rates, seconds, the best epoch, restarts, why
+            training stopped, whether it ended at chance level.
 
         Raises
         ------
@@ -191,6 +231,24 @@ class FeedForwardNetwork(Network):
             restored first).
         """
         self._require_backend("train")
+        optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
+        if alpha is None:
+            alpha = 0.001 if optimizer == "adam" else 0.5
+        if batch_size is not None:
+            batch_size = check_number("batch_size", batch_size, minimum=1, integer=True)
+        inputs = check_inputs(X, self.architecture[0], self.dtype)
+        targets = check_targets(y, inputs.shape[0], self.architecture[-1], self.dtype)
+        weights = None
+        if sample_weight is not None:
+            weights = check_sample_weights(sample_weight, inputs.shape[0], self.dtype)
+        data = self._training_data(inputs, targets, weights, validation_data, validation_fraction)
+        # The seed's setting (one batch, no held-out data) stalls in local minima that a
+        # restart escapes; on real data a long plateau is no reason to start over.
+        full_batch = (batch_size is None or batch_size >= data.inputs.shape[0]) and not data.has_validation
+        if patience is None:
+            patience = 500 if full_batch else 10
+        if restarts is None:
+            restarts = 20 if full_batch else 0
         settings = training.TrainingSettings(
             alpha=check_number("alpha", alpha, minimum=0, include_minimum=False),
             reg_lambda=check_number("reg_lambda", reg_lambda, minimum=0),
@@ -201,7 +259,53 @@ class FeedForwardNetwork(Network):
             patience=check_number("patience", patience, minimum=1, integer=True),
             restarts=check_number("restarts", restarts, minimum=0, integer=True),
             verbose=bool(verbose),
+            optimizer=optimizer,
+            batch_size=batch_size,
+            shuffle=bool(shuffle),
+            beta_1=check_number("beta_1", beta_1, minimum=0, maximum=1, include_maximum=False),
+            beta_2=check_number("beta_2", beta_2, minimum=0, maximum=1, include_maximum=False),
+            epsilon=check_number("epsilon", epsilon, minimum=0, include_minimum=False),
+            schedule=check_choice("schedule", schedule, ("constant", "reduce_on_plateau")),
+            schedule_factor=check_number("schedule_factor", schedule_factor, minimum=1,
+                                         include_minimum=False),
+            schedule_patience=check_number("schedule_patience", schedule_patience, minimum=1,
+                                           integer=True),
+            early_stopping=data.has_validation if early_stopping is None else bool(early_stopping),
+            min_delta=check_number("min_delta", min_delta, minimum=0),
         )
-        inputs = check_inputs(X, self.architecture[0], self.dtype)
-        targets = check_targets(y, inputs.shape[0], self.architecture[-1], self.dtype)
-        return training.train(self.backend, inputs, targets, settings, self.generator)
+        return training.train(self.backend, data, settings, self.generator)
+
+    def _training_data(self, inputs, targets, weights, validation_data, validation_fraction):
+        """Validate the held-out rows, or split them off the training rows."""
+        if validation_data is not None and validation_fraction is not None:
+            raise ValueError(
+                "Give either `validation_data` or `validation_fraction`, not both. Received: "
+                f"validation_fraction={validation_fraction!r} and validation_data as well"
+            )
+        if validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                raise TypeError(
+                    "Received an invalid value for `validation_data`, expected a pair "
+                    f"(X_val, y_val). Received: validation_data of type {type(validation_data).__name__}"
+                )
+            validation_inputs = check_inputs(validation_data[0], self.architecture[0], self.dtype,
+                                             name="validation_data[0]")
+            validation_targets = check_targets(validation_data[1], validation_inputs.shape[0],
+                                               self.architecture[-1], self.dtype,
+                                               name="validation_data[1]")
+            return training.TrainingData(inputs, targets, weights, validation_inputs, validation_targets)
+        if validation_fraction is None:
+            return training.TrainingData(inputs, targets, weights)
+        fraction = check_number("validation_fraction", validation_fraction, minimum=0, maximum=1,
+                                include_minimum=False, include_maximum=False)
+        train_rows, validation_rows = stratified_split(targets.argmax(axis=1), fraction, self.generator)
+        if validation_rows.size == 0 or train_rows.size == 0:
+            raise ValueError(
+                f"`validation_fraction`={validation_fraction!r} leaves no rows to "
+                f"{'validate on' if validation_rows.size == 0 else 'train on'} with {len(inputs)} rows."
+            )
+        return training.TrainingData(
+            inputs[train_rows], targets[train_rows],
+            None if weights is None else weights[train_rows],
+            inputs[validation_rows], targets[validation_rows],
+        )

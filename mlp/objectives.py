@@ -17,7 +17,7 @@ def log_softmax(logits):
     return shifted - tensor.log(tensor.sum(tensor.exp(shifted), axis=1, keepdims=True))
 
 
-def categorical_crossentropy(logits, targets):
+def categorical_crossentropy(logits, targets, sample_weights=None):
     """Mean categorical cross-entropy between ``softmax(logits)`` and ``targets``.
 
     Parameters
@@ -26,6 +26,8 @@ def categorical_crossentropy(logits, targets):
         The output layer's values before the softmax.
     targets : symbolic matrix (n_samples, n_classes)
         One-hot (or probability) rows.
+    sample_weights : symbolic vector (n_samples,), optional
+        Weight of each row: the result is then ``sum(w * loss) / sum(w)``.
 
     Returns
     -------
@@ -34,7 +36,10 @@ def categorical_crossentropy(logits, targets):
         softmax saturates to exactly 0 or 1 in floating point.
     """
     tensor = engine.tensor
-    return -tensor.mean(tensor.sum(targets * log_softmax(logits), axis=1))
+    per_sample = -tensor.sum(targets * log_softmax(logits), axis=1)
+    if sample_weights is None:
+        return tensor.mean(per_sample)
+    return tensor.sum(sample_weights * per_sample) / tensor.sum(sample_weights)
 
 
 def l2_penalty(parameters):

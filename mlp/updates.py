@@ -1,12 +1,16 @@
 """Update rules: each returns a list of ``(shared variable, new value)`` pairs.
 
-The caller (``backend.py``) compiles them; nothing here compiles.
+The caller (``backend.py``) compiles them; nothing here compiles. Every rule takes
+the same arguments so that the backend can build any of them the same way:
+``parameters`` and their ``gradients``, the optimiser's ``state`` (shared variables
+the backend owns) and the symbolic ``hyper`` parameters (learning rate, momentum,
+Adam's betas and epsilon).
 """
 
-__all__ = ["momentum"]
+__all__ = ["momentum", "nesterov", "adam", "RULES"]
 
 
-def momentum(parameters, gradients, velocities, learning_rate, momentum):
+def momentum(parameters, gradients, state, hyper):
     """The seed's momentum rule.
 
     ``rate = learning_rate * gradient + momentum * velocity``; ``parameter -= rate``;
@@ -14,20 +18,76 @@ def momentum(parameters, gradients, velocities, learning_rate, momentum):
 
     Parameters
     ----------
-    parameters, velocities : list of shared variables
-        The parameters and their previous rates (same shapes), in the same order.
+    parameters : list of shared variables
     gradients : list of symbolic tensors
         The cost's gradient with respect to each parameter.
-    learning_rate, momentum : symbolic or numeric scalars
-        The seed's ``alpha`` and ``momentum``.
+    state : dict
+        ``state["velocities"]``: one shared variable per parameter (the seed's
+        ``prev_rate``), same shapes, same order.
+    hyper : dict
+        Symbolic scalars ``learning_rate`` and ``momentum``.
 
     Returns
     -------
     list of (shared variable, symbolic expression)
     """
     updates = []
-    for parameter, gradient, velocity in zip(parameters, gradients, velocities):
-        rate = learning_rate * gradient + momentum * velocity
+    for parameter, gradient, velocity in zip(parameters, gradients, state["velocities"]):
+        rate = hyper["learning_rate"] * gradient + hyper["momentum"] * velocity
         updates.append((parameter, parameter - rate))
         updates.append((velocity, rate))
     return updates
+
+
+def nesterov(parameters, gradients, state, hyper):
+    """Nesterov's accelerated momentum, in the seed's sign convention.
+
+    ``rate = learning_rate * gradient + momentum * velocity``;
+    ``parameter -= momentum * rate + learning_rate * gradient``; ``velocity = rate``
+    (the step looks ahead along the new velocity, as scikit-learn's SGD does).
+
+    Parameters and return value are those of :func:`momentum`.
+    """
+    updates = []
+    for parameter, gradient, velocity in zip(parameters, gradients, state["velocities"]):
+        rate = hyper["learning_rate"] * gradient + hyper["momentum"] * velocity
+        step = hyper["momentum"] * rate + hyper["learning_rate"] * gradient
+        updates.append((parameter, parameter - step))
+        updates.append((velocity, rate))
+    return updates
+
+
+def adam(parameters, gradients, state, hyper):
+    """Adam (Kingma and Ba, 2015) with bias-corrected moment estimates.
+
+    Parameters
+    ----------
+    parameters, gradients :
+        As in :func:`momentum`.
+    state : dict
+        ``first_moments`` and ``second_moments`` (one shared variable per parameter)
+        and ``step`` (a shared scalar counting the updates made).
+    hyper : dict
+        Symbolic scalars ``learning_rate``, ``beta_1``, ``beta_2`` and ``epsilon``.
+
+    Returns
+    -------
+    list of (shared variable, symbolic expression)
+    """
+    beta_1, beta_2 = hyper["beta_1"], hyper["beta_2"]
+    step = state["step"] + 1
+    corrected_rate = hyper["learning_rate"] * (1 - beta_2**step) ** 0.5 / (1 - beta_1**step)
+    updates = [(state["step"], step)]
+    moments = zip(parameters, gradients, state["first_moments"], state["second_moments"])
+    for parameter, gradient, first, second in moments:
+        new_first = beta_1 * first + (1 - beta_1) * gradient
+        new_second = beta_2 * second + (1 - beta_2) * gradient**2
+        updates.append((first, new_first))
+        updates.append((second, new_second))
+        updates.append(
+            (parameter, parameter - corrected_rate * new_first / (new_second**0.5 + hyper["epsilon"]))
+        )
+    return updates
+
+
+RULES = {"momentum": momentum, "nesterov": nesterov, "adam": adam}

@@ -8,6 +8,7 @@ import numpy
 
 __all__ = [
     "check_number", "check_choice", "check_architecture", "check_inputs", "check_targets",
+    "check_sample_weights",
 ]
 
 
@@ -38,8 +39,9 @@ def check_number(name, value, *, minimum=None, maximum=None, include_minimum=Tru
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(_invalid(name, expected, value))
     if integer:
+        # A whole float such as 1e4 is accepted; 2.5 is a wrong value, not a wrong type.
         if not isinstance(value, numbers.Integral) and not float(value).is_integer():
-            raise TypeError(_invalid(name, expected, value))
+            raise ValueError(_invalid(name, expected, value))
         number = int(value)
     else:
         number = float(value)
@@ -173,3 +175,18 @@ def _one_hot(labels, n_classes, dtype, name):
     one_hot = numpy.zeros((labels.shape[0], n_classes), dtype=dtype)
     one_hot[numpy.arange(labels.shape[0]), labels] = 1
     return one_hot
+
+
+def check_sample_weights(sample_weights, n_samples, dtype, name="sample_weight"):
+    """Return per-row weights as a vector of ``dtype``: finite, non-negative, not all zero."""
+    array = _as_numeric_array(name, sample_weights)
+    if array.ndim != 1 or array.shape[0] != n_samples:
+        raise ValueError(
+            f"`{name}` must be a vector with one weight per row of X ({n_samples}). "
+            f"Received: {name} with shape {array.shape}"
+        )
+    if not numpy.isfinite(array).all() or (array < 0).any() or array.sum() <= 0:
+        raise ValueError(
+            f"`{name}` must hold finite, non-negative weights that are not all zero."
+        )
+    return numpy.ascontiguousarray(array, dtype=dtype)

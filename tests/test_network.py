@@ -131,19 +131,26 @@ def test_divergence_restores_finite_weights_and_says_so(xor_inputs, xor_labels):
     assert numpy.isfinite(network.predict(xor_inputs)).all()
 
 
+def wrap_step(monkeypatch, backend, wrapper):
+    """Make every compiled step the backend hands out go through ``wrapper``."""
+    original = backend.step_function
+    monkeypatch.setattr(backend, "step_function", lambda optimizer: wrapper(original(optimizer)))
+
+
 def test_ctrl_c_stops_after_the_step_and_keeps_the_weights(xor_inputs, xor_labels, monkeypatch):
     network = make_network([2, 2, 2], random_state=0)
-    step = network.backend.train_step
     calls = []
 
-    def step_then_interrupt(*arguments):
-        calls.append(1)
-        result = step(*arguments)
-        if len(calls) == 100:
-            os.kill(os.getpid(), signal.SIGINT)
-        return result
+    def interrupt_at_step_100(step):
+        def wrapped(*arguments):
+            calls.append(1)
+            result = step(*arguments)
+            if len(calls) == 100:
+                os.kill(os.getpid(), signal.SIGINT)
+            return result
+        return wrapped
 
-    monkeypatch.setattr(network.backend, "train_step", step_then_interrupt)
+    wrap_step(monkeypatch, network.backend, interrupt_at_step_100)
     history = network.train(xor_inputs, xor_labels, epochs=10**6)
     assert history.stopped == "interrupted" and history.epochs == 100
     assert numpy.isfinite(network.predict(xor_inputs)).all()
@@ -151,16 +158,17 @@ def test_ctrl_c_stops_after_the_step_and_keeps_the_weights(xor_inputs, xor_label
 
 def test_a_keyboard_interrupt_inside_a_step_restores_a_snapshot(xor_inputs, xor_labels, monkeypatch):
     network = make_network([2, 2, 2], random_state=0)
-    step = network.backend.train_step
     calls = []
 
-    def broken_step(*arguments):
-        calls.append(1)
-        if len(calls) == 50:
-            raise KeyboardInterrupt
-        return step(*arguments)
+    def break_at_step_50(step):
+        def wrapped(*arguments):
+            calls.append(1)
+            if len(calls) == 50:
+                raise KeyboardInterrupt
+            return step(*arguments)
+        return wrapped
 
-    monkeypatch.setattr(network.backend, "train_step", broken_step)
+    wrap_step(monkeypatch, network.backend, break_at_step_50)
     history = network.train(xor_inputs, xor_labels, epochs=10**6)
     assert history.stopped == "interrupted" and history.epochs == 49
     network.train(xor_inputs, xor_labels, epochs=10)

@@ -1,0 +1,439 @@
+"""Save and load networks safely: one ``.npz`` file of numeric arrays and a JSON header.
+
+The file is a plain NumPy ``.npz`` archive that :func:`numpy.load` opens with
+``allow_pickle=False``: every array is numeric, and the header (what the network is,
+which format and library wrote it) is JSON text stored as a ``uint8`` array under the
+key ``__header__``. Loading a file therefore never runs code from it, and a model saved
+under one engine (PyTensor or Theano) loads under the other.
+
+Saving is atomic: the archive is written to a temporary file in the target's folder
+and renamed onto the target, so a crash or an error during a save leaves the previous
+file as it was. Loading checks everything it reads and raises :class:`ModelFileError`,
+naming the file and the problem, for a file that is not a readable model.
+
+Examples
+--------
+>>> network = FeedForwardNetwork([2, 3, 2], random_state=0)
+>>> network.initialize()
+>>> save_network(network, "xor.npz")  # doctest: +SKIP
+>>> restored = load_network("xor.npz")  # doctest: +SKIP
+"""
+
+import errno
+import json
+import numbers
+import os
+import pathlib
+import tempfile
+import zipfile
+
+import numpy
+
+from mlp import engine
+from mlp.errors import NotInitializedError
+from mlp.init import INITIALIZERS
+from mlp.layers import LAYERS_BY_ACTIVATION
+from mlp.network import FeedForwardNetwork
+from mlp.validation import check_architecture, check_choice
+
+__all__ = [
+    "FORMAT_VERSION", "ModelFileError", "write_model", "read_model", "save_network",
+    "load_network",
+]
+
+# Bump when a change to the layout would make older readers misread newer files.
+FORMAT_VERSION = 1
+
+_HEADER_KEY = "__header__"
+_KIND = "FeedForwardNetwork"
+_DTYPES = ("float32", "float64")
+# numpy.savez takes the arrays as keyword arguments after these parameter names.
+_RESERVED_NAMES = (_HEADER_KEY, "file", "allow_pickle")
+# Numeric dtype kinds: boolean, signed and unsigned integer, float, complex.
+_NUMERIC_KINDS = "biufc"
+# The first bytes numpy.load looks for: a zip archive (npz), or a single npy array.
+_ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")
+_NPY_SIGNATURE = b"\x93NUMPY"
+# What numpy.load and zipfile raise on a file that is truncated, corrupted or not an npz.
+_READ_ERRORS = (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError)
+
+
+class ModelFileError(ValueError):
+    """A file is not a readable mlp model file: corrupted, truncated, or inconsistent."""
+
+
+def _model_file_error(path, reason):
+    return ModelFileError(f"{path} is not a readable mlp model file: {reason}")
+
+
+def _encode_header(header):
+    """Return ``header`` with the format, library and engine, as JSON in a uint8 array."""
+    from mlp import __version__  # here, not at the top: mlp/__init__.py imports this package
+
+    if not isinstance(header, dict):
+        raise TypeError(f"`header` must be a dict. Received: header={header!r}")
+    full_header = dict(header)
+    full_header.update(format_version=FORMAT_VERSION, library_version=__version__, engine=engine.name)
+    # Strict JSON (no NaN) so that any JSON reader, not only Python's, can read it.
+    text = json.dumps(full_header, allow_nan=False, sort_keys=True)
+    return numpy.frombuffer(text.encode("utf-8"), dtype=numpy.uint8)
+
+
+def _check_arrays(arrays):
+    """Refuse names numpy.savez cannot store and arrays that would need pickle."""
+    if not isinstance(arrays, dict):
+        raise TypeError(f"`arrays` must be a dict of name -> ndarray. Received: arrays={arrays!r}")
+    checked = {}
+    for name, value in arrays.items():
+        if not isinstance(name, str) or name in _RESERVED_NAMES:
+            raise ValueError(
+                f"Received an invalid array name, expected a string other than "
+                f"{list(_RESERVED_NAMES)}. Received: name={name!r}"
+            )
+        array = numpy.asarray(value)
+        if array.dtype.kind not in _NUMERIC_KINDS:
+            raise TypeError(
+                f"Array `{name}` must be numeric (it is stored without pickle). "
+                f"Received: {name} of dtype {array.dtype}"
+            )
+        checked[name] = array
+    return checked
+
+
+def _fsync_folder(folder):
+    """Make the rename itself durable; only POSIX can open a folder for fsync."""
+    if not hasattr(os, "O_DIRECTORY"):
+        return
+    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _target_mode(path):
+    """The permissions the saved file should get.
+
+    A temporary file is created readable by its owner only; the saved model should
+    keep the mode of the file it replaces, or get the usual ``0o666 & ~umask``.
+    """
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except FileNotFoundError:
+        # os.umask can only be read by setting it; set it straight back (another
+        # thread creating a file in between would get 0o022).
+        umask = os.umask(0o022)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _write_atomically(path, contents):
+    """Write ``contents`` with numpy.savez to a temporary file, then rename it onto ``path``."""
+    folder = path.parent
+    handle = tempfile.NamedTemporaryFile(
+        dir=folder, prefix=f".{path.name}.", suffix=".npz", delete=False
+    )
+    try:
+        with handle:
+            # An open file object, not a name: savez would append ".npz" to a name.
+            numpy.savez(handle, **contents)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(handle.name, _target_mode(path))
+        os.replace(handle.name, path)
+    except BaseException:
+        # Also on KeyboardInterrupt: the target is untouched, the half-written file goes.
+        try:
+            os.unlink(handle.name)
+        except FileNotFoundError:
+            pass
+        raise
+    _fsync_folder(folder)
+
+
+def write_model(path, header, arrays):
+    """Write a header and numeric arrays to one ``.npz`` file, atomically.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file to write; ``.npz`` is not appended. An existing file is replaced
+        only once the new one is completely written.
+    header : dict
+        JSON-serialisable description of the arrays. ``format_version``,
+        ``library_version`` and ``engine`` are added (and override any given).
+    arrays : dict of str -> ndarray
+        Numeric arrays. The names ``__header__``, ``file`` and ``allow_pickle`` are
+        reserved.
+
+    Raises
+    ------
+    TypeError
+        When ``header`` is not a dict, does not convert to JSON, or an array is not
+        numeric.
+    ValueError
+        When an array name is reserved, or the header holds NaN or infinity.
+    OSError
+        When the file cannot be written; the previous file, if any, is left as it was.
+    """
+    path = pathlib.Path(path)
+    contents = _check_arrays(arrays)
+    contents[_HEADER_KEY] = _encode_header(header)
+    _write_atomically(path, contents)
+
+
+def _check_signature(path):
+    """Refuse a file that starts as neither a zip archive nor an npy array.
+
+    numpy.load takes any other file for a pickle, and its refusal would then suggest
+    loading the file unsafely: wrong advice for a file that is simply not a model.
+    """
+    try:
+        with open(path, "rb") as handle:
+            start = handle.read(len(_NPY_SIGNATURE))
+    except FileNotFoundError:
+        raise FileNotFoundError(errno.ENOENT, "No mlp model file", str(path)) from None
+    except OSError as error:
+        raise _model_file_error(path, f"{type(error).__name__}: {error}") from error
+    if not start:
+        raise _model_file_error(path, "the file is empty")
+    if not start.startswith(_ZIP_SIGNATURES + (_NPY_SIGNATURE,)):
+        raise _model_file_error(path, f"it is not an npz (zip) archive: it starts with {start!r}")
+
+
+def _load_archive(path):
+    """Return every array of the npz file at ``path``, read completely."""
+    _check_signature(path)
+    try:
+        loaded = numpy.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise FileNotFoundError(errno.ENOENT, "No mlp model file", str(path)) from None
+    except _READ_ERRORS as error:
+        raise _model_file_error(path, f"{type(error).__name__}: {error}") from error
+    if not isinstance(loaded, numpy.lib.npyio.NpzFile):
+        raise _model_file_error(path, "it holds a single array, not an npz archive")
+    try:
+        with loaded:
+            # Read every array now: numpy reads lazily, and the zip CRC check that
+            # catches corrupted bytes runs only when an array is read to its end.
+            return {name: loaded[name] for name in loaded.files}
+    except _READ_ERRORS as error:
+        raise _model_file_error(path, f"{type(error).__name__}: {error}") from error
+
+
+def _decode_header(path, contents):
+    """Return the header dict stored under ``__header__``, checking its format version."""
+    if _HEADER_KEY not in contents:
+        raise _model_file_error(path, f"it has no `{_HEADER_KEY}` array")
+    encoded = contents.pop(_HEADER_KEY)
+    if encoded.dtype != numpy.uint8 or encoded.ndim != 1:
+        raise _model_file_error(
+            path, f"`{_HEADER_KEY}` must be a 1-D uint8 array. Found: dtype {encoded.dtype}, "
+                  f"shape {encoded.shape}"
+        )
+    try:
+        header = json.loads(encoded.tobytes().decode("utf-8"))
+    except ValueError as error:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise _model_file_error(path, f"its header is not valid JSON ({error})") from error
+    if not isinstance(header, dict):
+        raise _model_file_error(path, f"its header must be a JSON object. Found: {header!r}")
+    version = header.get("format_version")
+    if isinstance(version, bool) or version != FORMAT_VERSION:
+        raise _model_file_error(
+            path, f"format_version {version!r} is not supported (this version of mlp reads "
+                  f"format_version {FORMAT_VERSION})"
+        )
+    return header
+
+
+def read_model(path):
+    """Read a file written by :func:`write_model`.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+
+    Returns
+    -------
+    header : dict
+        The header, with ``format_version``, ``library_version`` and ``engine``.
+    arrays : dict of str -> ndarray
+        Every array but the header.
+
+    Raises
+    ------
+    FileNotFoundError
+        When there is no file at ``path``.
+    ModelFileError
+        When the file is not an npz archive, is truncated or corrupted, has no valid
+        JSON header, or was written in another format version.
+    """
+    contents = _load_archive(path)
+    header = _decode_header(path, contents)
+    return header, contents
+
+
+def _network_header(network):
+    random_state = network.random_state
+    if not (isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool)):
+        # A Generator's state is not worth keeping: the weights are saved themselves.
+        random_state = None
+    return {
+        "kind": _KIND,
+        "architecture": [int(units) for units in network.architecture],
+        "activation": network.activation,
+        "activations": [layer.activation for layer in network.layers[1:]],
+        "init": network.init,
+        "dtype": network.dtype,
+        "classes": None,
+        "random_state": None if random_state is None else int(random_state),
+    }
+
+
+def save_network(network, path):
+    """Save an initialized network's settings and parameters to one ``.npz`` file.
+
+    Parameters
+    ----------
+    network : FeedForwardNetwork
+        Initialized (``initialize()`` was called), trained or not.
+    path : str or pathlib.Path
+        The file to write, atomically (see :func:`write_model`).
+
+    Raises
+    ------
+    NotInitializedError
+        When ``network.initialize()`` has not been called.
+
+    Examples
+    --------
+    >>> network = FeedForwardNetwork([2, 2, 2], random_state=0)
+    >>> network.initialize()
+    >>> save_network(network, "model.npz")  # doctest: +SKIP
+    """
+    if not isinstance(network, FeedForwardNetwork):
+        raise TypeError(f"`network` must be a FeedForwardNetwork. Received: network={network!r}")
+    if network.backend is None:
+        raise NotInitializedError(
+            "`save_network` was called before `initialize()`: there are no weights to save. "
+            "Call network.initialize() (and train) first."
+        )
+    arrays = {}
+    for index, (weights, bias) in enumerate(zip(network.weights, network.bias)):
+        arrays[f"weights_{index}"] = weights
+        arrays[f"bias_{index}"] = bias
+    write_model(path, _network_header(network), arrays)
+
+
+def _header_settings(path, header):
+    """Return the FeedForwardNetwork arguments the header describes, all checked."""
+    if header.get("kind") != _KIND:
+        raise _model_file_error(path, f"kind {header.get('kind')!r} is not {_KIND!r}")
+    try:
+        architecture = check_architecture(header["architecture"])
+        activation = check_choice("activation", header["activation"], LAYERS_BY_ACTIVATION)
+        init = check_choice("init", header["init"], INITIALIZERS)
+        dtype = check_choice("dtype", header["dtype"], _DTYPES)
+    except KeyError as error:
+        raise _model_file_error(path, f"its header has no {error} entry") from None
+    except (TypeError, ValueError) as error:
+        raise _model_file_error(path, f"its header is invalid: {error}") from error
+    random_state = header.get("random_state")
+    if random_state is not None and (isinstance(random_state, bool) or not isinstance(random_state, int)
+                                     or random_state < 0):
+        raise _model_file_error(
+            path, f"its header's random_state must be null or a non-negative integer. "
+                  f"Found: {random_state!r}"
+        )
+    _check_activations(path, header, architecture, activation)
+    return {"architecture": architecture, "activation": activation, "init": init, "dtype": dtype,
+            "random_state": random_state}
+
+
+def _check_activations(path, header, architecture, activation):
+    """Refuse per-layer activations that disagree with ``activation`` (a hand-edited header)."""
+    expected = [activation] * (len(architecture) - 2) + ["softmax"]
+    found = header.get("activations", expected)
+    if found != expected:
+        raise _model_file_error(
+            path, f"its header's activations {found!r} disagree with activation={activation!r} "
+                  f"and architecture={architecture} (expected {expected!r})"
+        )
+
+
+def _checked_array(path, arrays, name, shape):
+    """Return ``arrays[name]`` if it is a finite float array of ``shape``."""
+    if name not in arrays:
+        raise _model_file_error(path, f"it has no array `{name}` (expected shape {shape})")
+    array = arrays[name]
+    if array.dtype.kind != "f":
+        raise _model_file_error(path, f"array `{name}` has dtype {array.dtype}, expected floats")
+    if array.shape != shape:
+        raise _model_file_error(
+            path, f"array `{name}` has shape {array.shape} but the header's architecture "
+                  f"expects {shape}"
+        )
+    if not numpy.isfinite(array).all():
+        index = tuple(int(i) for i in numpy.argwhere(~numpy.isfinite(array))[0])
+        raise _model_file_error(path, f"array `{name}` holds {array[index]} at index {index}")
+    return array
+
+
+def _checked_parameters(path, arrays, architecture):
+    """Return the weights and biases the architecture expects, refusing any other array."""
+    weights, biases = [], []
+    for index, (n_in, n_out) in enumerate(zip(architecture[:-1], architecture[1:])):
+        weights.append(_checked_array(path, arrays, f"weights_{index}", (n_out, n_in)))
+        biases.append(_checked_array(path, arrays, f"bias_{index}", (n_out,)))
+    expected_names = {f"{kind}_{index}" for kind in ("weights", "bias") for index in range(len(weights))}
+    unexpected = sorted(set(arrays) - expected_names)
+    if unexpected:
+        raise _model_file_error(
+            path, f"it holds arrays {unexpected} that the header's architecture {architecture} "
+                  f"has no layer for"
+        )
+    return weights, biases
+
+
+def load_network(path):
+    """Load a network saved by :func:`save_network`.
+
+    The network is built from the header, initialized (compiled), and given the
+    saved weights and biases; its predictions equal the saved network's. A file
+    saved under one engine loads under the other.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+
+    Returns
+    -------
+    FeedForwardNetwork
+        Initialized, with the saved parameters and zero momentum.
+
+    Raises
+    ------
+    FileNotFoundError
+        When there is no file at ``path``.
+    ModelFileError
+        When the file is not a readable model: not an npz archive, truncated,
+        corrupted, another format version, an invalid header, or an array missing,
+        of the wrong shape or not finite. The message names the file and the problem.
+
+    Examples
+    --------
+    >>> network = load_network("model.npz")  # doctest: +SKIP
+    >>> network.classify([[0., 1.]])  # doctest: +SKIP
+    array([1])
+    """
+    header, arrays = read_model(path)
+    settings = _header_settings(path, header)
+    weights, biases = _checked_parameters(path, arrays, settings["architecture"])
+    network = FeedForwardNetwork(**settings)
+    network.initialize()
+    dtype = settings["dtype"]
+    for variable, value in zip(network.backend.weights, weights):
+        variable.set_value(value.astype(dtype))
+    for variable, value in zip(network.backend.bias, biases):
+        variable.set_value(value.astype(dtype))
+    return network
