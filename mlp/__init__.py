@@ -4,13 +4,22 @@ from mlp import engine
 from mlp.backend import ComputationBackend, NetworkBackend
 from mlp.errors import ConvergenceWarning, DivergenceError, NotInitializedError
 from mlp.history import History
-from mlp.layers import InputLayer, Layer, ReLULayer, SigmoidLayer, SoftmaxLayer, TanhLayer
+from mlp.layers import (
+    IdentityLayer,
+    InputLayer,
+    Layer,
+    ReLULayer,
+    SigmoidLayer,
+    SoftmaxLayer,
+    TanhLayer,
+)
 from mlp.network import FeedForwardNetwork, Network
 
 __version__ = "0.1.0"
 
 __all__ = [
     "engine", "ComputationBackend", "NetworkBackend", "ConvergenceWarning",
-    "DivergenceError", "NotInitializedError", "History", "InputLayer", "Layer", "ReLULayer",
+    "DivergenceError", "NotInitializedError", "History", "IdentityLayer", "InputLayer", "Layer",
+    "ReLULayer",
     "SigmoidLayer", "SoftmaxLayer", "TanhLayer", "FeedForwardNetwork", "Network",
 ]

@@ -75,8 +75,9 @@ class NetworkBackend:
     network : FeedForwardNetwork
         Supplies ``architecture``, ``layers`` (an input layer first, a softmax layer
         last), ``init``, ``dtype`` and ``generator``.
-    regularize_bias : bool, default True
-        Whether the L2 term covers the biases too (the seed's cost does).
+    regularize_bias : bool, optional
+        Whether the L2 term covers the biases too (the seed's cost does; scikit-learn's
+        does not). Default: the network's ``regularize_bias``, else True.
 
     Attributes
     ----------
@@ -88,11 +89,13 @@ class NetworkBackend:
         The momentum rule's previous rate for each weight, then each bias.
     """
 
-    def __init__(self, network, regularize_bias=True):
+    def __init__(self, network, regularize_bias=None):
         self.architecture = list(network.architecture)
         self.layers = network.layers
         self.dtype = network.dtype
         self.init = network.init
+        if regularize_bias is None:
+            regularize_bias = getattr(network, "regularize_bias", True)
         self.regularize_bias = bool(regularize_bias)
         if self.layers[-1].activation != "softmax":
             raise ValueError(
@@ -192,8 +195,9 @@ class NetworkBackend:
         return [layer.activation for layer in self.layers[1:]]
 
     def _signature(self):
-        return (engine.name, self.dtype, tuple(self._activations()), tuple(self.architecture),
-                self.regularize_bias)
+        # Shared variables have no static shapes, so one compiled step serves every
+        # architecture of the same depth and activations.
+        return (engine.name, self.dtype, tuple(self._activations()), self.regularize_bias)
 
     def _forward(self, inputs):
         """The forward pass: returns the logits (before the softmax) and the output."""
@@ -258,6 +262,9 @@ class NetworkBackend:
         """Compile ``build()`` once per signature; later networks copy it onto their
         own shared variables (``Function.copy(swap=...)``), which takes milliseconds."""
         key = (self._signature(), role)
+        if role == "objective":
+            # Its reshapes bake the parameter shapes into the graph.
+            key += (tuple(self.architecture),)
         own = self._shared_variables()
         if key in _COMPILED and engine.copies_functions:
             template, function = _COMPILED[key]

@@ -9,7 +9,7 @@ import numbers
 from mlp.backend import ComputationBackend
 
 __all__ = [
-    "Layer", "InputLayer", "SigmoidLayer", "TanhLayer", "ReLULayer", "SoftmaxLayer",
+    "Layer", "InputLayer", "IdentityLayer", "SigmoidLayer", "TanhLayer", "ReLULayer", "SoftmaxLayer",
     "LAYERS_BY_ACTIVATION",
 ]
 
@@ -59,6 +59,10 @@ class InputLayer(Layer):
     """The input: passes the data through unchanged."""
 
 
+class IdentityLayer(Layer):
+    """Linear units: the layer's affine map, no activation."""
+
+
 class SigmoidLayer(Layer):
     """Logistic sigmoid units, ``1 / (1 + exp(-x))``."""
 
@@ -96,6 +100,7 @@ class SoftmaxLayer(Layer):
 
 
 LAYERS_BY_ACTIVATION = {
+    "identity": IdentityLayer,
     "sigmoid": SigmoidLayer,
     "tanh": TanhLayer,
     "relu": ReLULayer,

@@ -76,7 +76,7 @@ class FeedForwardNetwork(Network):
     ----------
     architecture : list of int
         Units per layer: inputs, hidden layers..., classes.
-    activation : {"sigmoid", "tanh", "relu"}, default "sigmoid"
+    activation : {"sigmoid", "tanh", "relu", "identity"}, default "sigmoid"
         Activation of the hidden layers (the seed's is sigmoid).
     init : {"glorot", "uniform"}, default "glorot"
         Initial weights: symmetric Glorot, or the seed's uniform [0, 1).
@@ -85,6 +85,8 @@ class FeedForwardNetwork(Network):
         same weights.
     dtype : {"float64", "float32"}, default "float64"
         Floating-point type of the parameters and the compiled graph.
+    regularize_bias : bool, default True
+        Whether ``reg_lambda`` penalises the biases too, as the seed's cost does.
 
     Examples
     --------
@@ -98,7 +100,7 @@ class FeedForwardNetwork(Network):
     """
 
     def __init__(self, architecture, activation="sigmoid", init="glorot", random_state=None,
-                 dtype="float64"):
+                 dtype="float64", regularize_bias=True):
         super().__init__(architecture)
         self.activation = check_choice("activation", activation, LAYERS_BY_ACTIVATION)
         self.init = check_choice("init", init, INITIALIZERS)
@@ -112,6 +114,7 @@ class FeedForwardNetwork(Network):
                 f"Received: random_state={random_state!r}"
             )
         self.random_state = random_state
+        self.regularize_bias = bool(regularize_bias)
         self.generator = None
 
     def initialize(self):
@@ -156,7 +159,7 @@ class FeedForwardNetwork(Network):
               batch_size=None, shuffle=True, optimizer="momentum", beta_1=0.9, beta_2=0.999,
               epsilon=1e-8, schedule="constant", schedule_factor=10.0, schedule_patience=10,
               validation_data=None, validation_fraction=None, early_stopping=None,
-              min_delta=0.0, sample_weight=None):
+              min_delta=0.0, sample_weight=None, power_t=0.5, keep_optimizer_state=False):
         """Train the network; the seed's parameters first, in the seed's order.
 
         Parameters
@@ -198,10 +201,11 @@ class FeedForwardNetwork(Network):
             L-BFGS through ``scipy.optimize.minimize``.
         beta_1, beta_2, epsilon : float
             Adam's decay rates and its denominator's offset.
-        schedule : {"constant", "reduce_on_plateau"}, default "constant"
+        schedule : {"constant", "reduce_on_plateau", "invscaling"}, default "constant"
             ``"reduce_on_plateau"`` divides the learning rate by ``schedule_factor``
             when the monitored loss has not improved for ``schedule_patience`` epochs
-            since the last change.
+            since the last change; ``"invscaling"`` sets it to
+            ``alpha / (samples_seen + 1) ** power_t`` after each epoch (scikit-learn's).
         schedule_factor : float > 1, default 10
         schedule_patience : int, default 10
         validation_data : tuple (X_val, y_val), optional
@@ -217,6 +221,11 @@ class FeedForwardNetwork(Network):
             Smallest decrease of the validation loss that counts as improvement.
         sample_weight : array-like (n_samples,), optional
             Weight of each training row in the cross-entropy.
+        power_t : float, default 0.5
+            Exponent of the ``"invscaling"`` schedule.
+        keep_optimizer_state : bool, default False
+            Continue from the velocities and Adam moments of the previous call
+            instead of zeroing them (for incremental training).
 
         Returns
         -------
@@ -265,7 +274,9 @@ class FeedForwardNetwork(Network):
             beta_1=check_number("beta_1", beta_1, minimum=0, maximum=1, include_maximum=False),
             beta_2=check_number("beta_2", beta_2, minimum=0, maximum=1, include_maximum=False),
             epsilon=check_number("epsilon", epsilon, minimum=0, include_minimum=False),
-            schedule=check_choice("schedule", schedule, ("constant", "reduce_on_plateau")),
+            schedule=check_choice("schedule", schedule, ("constant", "reduce_on_plateau", "invscaling")),
+            power_t=check_number("power_t", power_t, minimum=0),
+            keep_optimizer_state=bool(keep_optimizer_state),
             schedule_factor=check_number("schedule_factor", schedule_factor, minimum=1,
                                          include_minimum=False),
             schedule_patience=check_number("schedule_patience", schedule_patience, minimum=1,

@@ -54,6 +54,8 @@ class TrainingSettings:
     schedule_patience: int = 10
     early_stopping: bool = False
     min_delta: float = 0.0
+    power_t: float = 0.5
+    keep_optimizer_state: bool = False
 
 
 @dataclass
@@ -110,8 +112,9 @@ class _Monitor:
         self.since_schedule_change = 0
         self.schedule_best = math.inf
         self.learning_rate = settings.alpha
+        self.samples_seen = 0
 
-    def after_epoch(self, epoch, train_loss, monitored_loss):
+    def after_epoch(self, epoch, train_loss, monitored_loss, samples=0):
         """Return why the attempt stops after this epoch, or None to go on."""
         settings = self.settings
         # Progress is measured against the loss at the last real improvement, so a
@@ -128,6 +131,7 @@ class _Monitor:
             if self.early_stopping:
                 self.best_values = self.backend.get_values()
         self.since_improvement = 0 if improved else self.since_improvement + 1
+        self.samples_seen += samples
         self._schedule(monitored_loss)
         if train_loss <= settings.target_cost:
             return "target"
@@ -136,6 +140,9 @@ class _Monitor:
         return None
 
     def _schedule(self, monitored_loss):
+        if self.settings.schedule == "invscaling":
+            self.learning_rate = self.settings.alpha / (self.samples_seen + 1) ** self.settings.power_t
+            return
         if self.settings.schedule != "reduce_on_plateau":
             return
         if monitored_loss < self.schedule_best * (1 - self.settings.tol):
@@ -182,7 +189,8 @@ def _divergence(loss, epoch, attempt_number, settings):
     )
 
 
-def _finish_epoch(record, monitor, backend, data, epoch, loss, total_loss, started, progress):
+def _finish_epoch(record, monitor, backend, data, epoch, loss, total_loss, started, progress,
+                  samples=0):
     """Record one epoch and return why the attempt stops (or None)."""
     record.loss.append(loss)
     record.total_loss.append(total_loss)
@@ -194,7 +202,7 @@ def _finish_epoch(record, monitor, backend, data, epoch, loss, total_loss, start
         record.validation_accuracy.append(accuracy)
         monitored = validation_loss
     record.seconds.append(time.perf_counter() - started)
-    stopped = monitor.after_epoch(epoch, loss, monitored)
+    stopped = monitor.after_epoch(epoch, loss, monitored, samples)
     progress.update(loss, record.validation_loss[-1] if data.has_validation else None)
     return stopped
 
@@ -235,7 +243,7 @@ def _run_gradient_attempt(backend, data, settings, interrupt, attempt_number, ge
             break
         guard.maybe_snapshot()
         reason = _finish_epoch(record, monitor, backend, data, epoch, loss_sum / processed,
-                               total_sum / processed, started, progress)
+                               total_sum / processed, started, progress, processed)
         if stopped == "interrupted":
             break
         if reason:
@@ -311,7 +319,8 @@ def train(backend, data, settings, generator):
     run = _run_lbfgs_attempt if settings.optimizer == "lbfgs" else _run_gradient_attempt
     best = None
     backend.set_data(data.inputs, data.targets, data.sample_weights)
-    backend.reset_state()
+    if not settings.keep_optimizer_state:
+        backend.reset_state()
     try:
         with InterruptFlag() as interrupt, Progress(settings.verbose, settings.epochs) as progress:
             for attempt_number in range(settings.restarts + 1):
