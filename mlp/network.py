@@ -132,6 +132,23 @@ class FeedForwardNetwork(Network):
         self.generator = numpy.random.default_rng(self.random_state)
         self.backend = NetworkBackend(self)
 
+    def save(self, path):
+        """Save the architecture, settings and weights to one ``.npz`` file at ``path``.
+
+        The file holds only arrays and a JSON header (no pickle) and is written
+        atomically: a crash during ``save`` leaves a previous file intact.
+        """
+        from mlp import persist
+
+        persist.save_network(self, path)
+
+    @classmethod
+    def load(cls, path):
+        """Load a network written by :meth:`save` (under either engine), ready to predict."""
+        from mlp import persist
+
+        return persist.load_network(path)
+
     def _require_backend(self, method):
         if self.backend is None:
             raise NotInitializedError(

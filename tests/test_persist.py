@@ -334,3 +334,15 @@ def test_integer_arrays_are_refused(saved_file, tmp_path):
     path = rewrite_npz(saved_file[0], tmp_path / "integers.npz",
                        edit_arrays=lambda arrays: arrays.update(bias_1=numpy.zeros(2, dtype=numpy.int64)))
     assert "`bias_1` has dtype int64" in load_error(path)
+
+
+def test_network_save_and_load_methods(tmp_path):
+    from mlp import FeedForwardNetwork
+
+    network = make_network([2, 3, 2], activation="tanh", random_state=0)
+    path = tmp_path / "xor.npz"
+    network.save(path)
+    loaded = FeedForwardNetwork.load(path)
+    X = numpy.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    numpy.testing.assert_array_equal(loaded.predict(X), network.predict(X))
+    assert loaded.architecture == [2, 3, 2] and loaded.activation == "tanh"

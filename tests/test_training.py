@@ -1,0 +1,278 @@
+"""Training on real data: minibatches, optimisers, schedules, validation, history."""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy
+import pytest
+from sklearn.datasets import load_breast_cancer, load_iris
+from sklearn.model_selection import train_test_split
+from sklearn.neural_network import MLPClassifier
+from sklearn.preprocessing import StandardScaler
+
+from mlp import DivergenceError
+from mlp.data import minibatches, stratified_split
+from tests.conftest import make_network
+from tests.test_network import wrap_step
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def scaled_split(loader, seed=0):
+    data = loader()
+    X_train, X_test, y_train, y_test = train_test_split(
+        data.data, data.target, test_size=0.25, random_state=seed, stratify=data.target)
+    scaler = StandardScaler().fit(X_train)
+    return scaler.transform(X_train), scaler.transform(X_test), y_train, y_test
+
+
+@pytest.fixture(scope="module")
+def iris():
+    return scaled_split(load_iris)
+
+
+def quiet_train(network, *arguments, **keywords):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return network.train(*arguments, **keywords)
+
+
+def test_minibatches_cover_every_row_once():
+    batches = minibatches(10, 4, numpy.random.default_rng(0))
+    assert [b.size for b in batches] == [4, 4, 2]
+    assert sorted(numpy.concatenate(batches).tolist()) == list(range(10))
+    assert numpy.concatenate(minibatches(10, 4)).tolist() == list(range(10))
+
+
+def test_stratified_split_keeps_class_proportions():
+    labels = numpy.array([0] * 80 + [1] * 20)
+    train_rows, validation_rows = stratified_split(labels, 0.25, numpy.random.default_rng(0))
+    assert numpy.bincount(labels[validation_rows]).tolist() == [20, 5]
+    assert sorted(numpy.concatenate([train_rows, validation_rows]).tolist()) == list(range(100))
+
+
+def test_steps_take_row_indices_of_data_held_by_the_backend(iris):
+    X_train, _, y_train, _ = iris
+    network = make_network([4, 5, 3], random_state=0)
+    backend = network.backend
+    targets = numpy.eye(3)[y_train]
+    backend.set_data(X_train, targets)
+    step = backend.step_function("momentum")
+    rows = numpy.arange(10)
+    data_cost, cost = step(rows, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    probabilities = network.predict(X_train[:10])
+    expected = -numpy.mean(numpy.log(probabilities[rows, y_train[:10]]))
+    assert abs(float(data_cost) - expected) < 1e-12
+    network.train(X_train, y_train, epochs=2, batch_size=16)
+    assert backend.data_inputs.get_value().shape[0] == 0, "training data must be released"
+
+
+@pytest.mark.parametrize("optimizer, alpha", [("momentum", 0.05), ("nesterov", 0.05), ("adam", 0.01),
+                                              ("lbfgs", None)])
+def test_each_optimizer_converges_on_iris(optimizer, alpha, iris):
+    X_train, X_test, y_train, y_test = iris
+    network = make_network([4, 8, 3], random_state=1)
+    history = quiet_train(network, X_train, y_train, alpha=alpha, optimizer=optimizer, epochs=200,
+                          batch_size=None if optimizer == "lbfgs" else 16, target_cost=0.05)
+    assert history.loss[-1] < 0.3 * history.loss[0]
+    assert numpy.mean(network.classify(X_test) == y_test) >= 0.9
+
+
+def test_the_loss_falls_with_minibatches_and_shuffling(iris):
+    X_train, _, y_train, _ = iris
+    network = make_network([4, 8, 3], random_state=2)
+    history = quiet_train(network, X_train, y_train, alpha=0.05, epochs=30, batch_size=10)
+    assert history.epochs == 30 and len(history.seconds) == 30
+    assert history.loss[-1] < history.loss[0] / 3
+
+
+@pytest.mark.parametrize("loader", [load_iris, load_breast_cancer])
+def test_accuracy_matches_scikit_learns_mlp(loader):
+    X_train, X_test, y_train, y_test = scaled_split(loader)
+    n_features, n_classes = X_train.shape[1], len(numpy.unique(y_train))
+    reference = MLPClassifier(hidden_layer_sizes=(10,), activation="logistic", solver="sgd",
+                              learning_rate_init=0.05, momentum=0.9, nesterovs_momentum=False,
+                              batch_size=16, max_iter=200, alpha=1e-4, random_state=0, tol=1e-6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reference.fit(X_train, y_train)
+    reference_accuracy = reference.score(X_test, y_test)
+    network = make_network([n_features, 10, n_classes], random_state=0)
+    quiet_train(network, X_train, y_train, alpha=0.05, momentum=0.9, epochs=200, batch_size=16,
+                reg_lambda=1e-4 / (2 * 16), target_cost=0.0)
+    accuracy = numpy.mean(network.classify(X_test) == y_test)
+    assert accuracy >= reference_accuracy - 0.02, (accuracy, reference_accuracy)
+
+
+def test_reduce_on_plateau_divides_the_learning_rate(iris):
+    X_train, _, y_train, _ = iris
+    network = make_network([4, 8, 3], random_state=3)
+    history = quiet_train(network, X_train, y_train, alpha=0.05, epochs=60, batch_size=16,
+                          schedule="reduce_on_plateau", schedule_factor=4.0, schedule_patience=3,
+                          tol=0.05, patience=1000, target_cost=0.0)
+    rates = sorted(set(history.learning_rate), reverse=True)
+    assert rates[0] == 0.05 and len(rates) >= 2
+    for larger, smaller in zip(rates, rates[1:]):
+        assert abs(larger / smaller - 4.0) < 1e-9
+    assert history.learning_rate == sorted(history.learning_rate, reverse=True)
+
+
+def test_invscaling_follows_samples_seen(iris):
+    X_train, _, y_train, _ = iris
+    network = make_network([4, 8, 3], random_state=3)
+    history = quiet_train(network, X_train, y_train, alpha=0.1, epochs=3, batch_size=16,
+                          schedule="invscaling", power_t=0.5, target_cost=0.0)
+    n = len(X_train)
+    assert history.learning_rate == pytest.approx([0.1, 0.1 / (n + 1) ** 0.5, 0.1 / (2 * n + 1) ** 0.5])
+
+
+def test_early_stopping_restores_the_best_weights(iris):
+    X_train, X_test, y_train, y_test = iris
+    network = make_network([4, 30, 3], random_state=4)
+    history = quiet_train(network, X_train, y_train, alpha=0.2, epochs=500, batch_size=8,
+                          validation_data=(X_test, y_test), patience=5, target_cost=0.0)
+    assert history.stopped == "early_stopping" and history.restored_best
+    assert history.epochs == history.best_epoch + 5
+    best = min(history.validation_loss)
+    assert history.validation_loss[history.best_epoch - 1] == best
+    probabilities = network.predict(X_test)
+    loss_now = -numpy.mean(numpy.log(probabilities[numpy.arange(len(y_test)), y_test]))
+    assert abs(loss_now - best) < 1e-9
+    assert len(history.validation_accuracy) == history.epochs
+
+
+def test_validation_fraction_holds_out_rows(iris):
+    X_train, _, y_train, _ = iris
+    network = make_network([4, 8, 3], random_state=5)
+    history = quiet_train(network, X_train, y_train, alpha=0.05, epochs=5, batch_size=16,
+                          validation_fraction=0.2, target_cost=0.0)
+    assert len(history.validation_loss) == 5 and all(0 <= a <= 1 for a in history.validation_accuracy)
+
+
+def test_same_seed_gives_bitwise_identical_weights(iris):
+    X_train, _, y_train, _ = iris
+    runs = []
+    for _ in range(2):
+        network = make_network([4, 8, 3], random_state=6)
+        quiet_train(network, X_train, y_train, alpha=0.05, epochs=10, batch_size=7,
+                    validation_fraction=0.2, target_cost=0.0)
+        runs.append(network.weights + network.bias)
+    for first, second in zip(*runs):
+        assert first.tobytes() == second.tobytes()
+    other = make_network([4, 8, 3], random_state=7)
+    quiet_train(other, X_train, y_train, alpha=0.05, epochs=10, batch_size=7,
+                validation_fraction=0.2, target_cost=0.0)
+    assert not numpy.array_equal(other.weights[0], runs[0][0])
+
+
+def test_float32_training(iris):
+    X_train, X_test, y_train, y_test = iris
+    network = make_network([4, 8, 3], random_state=1, dtype="float32")
+    quiet_train(network, X_train, y_train, alpha=0.05, epochs=100, batch_size=16)
+    assert all(w.dtype == numpy.float32 for w in network.weights)
+    assert network.predict(X_test).dtype == numpy.float32
+    assert numpy.mean(network.classify(X_test) == y_test) >= 0.9
+
+
+def test_divergence_in_minibatches_restores_finite_weights(iris):
+    X_train, _, y_train, _ = iris
+    network = make_network([4, 8, 3], random_state=1)
+    with pytest.raises(DivergenceError, match="smaller learning rate"):
+        network.train(X_train * 1e150, y_train, alpha=1e150, epochs=50, batch_size=16)
+    assert all(numpy.isfinite(w).all() for w in network.weights + network.bias)
+
+
+def test_ctrl_c_in_minibatch_training_returns_the_history(iris, monkeypatch):
+    X_train, X_test, y_train, y_test = iris
+    network = make_network([4, 8, 3], random_state=1)
+    calls = []
+
+    def interrupt_at_step_30(step):
+        def wrapped(*arguments):
+            calls.append(1)
+            result = step(*arguments)
+            if len(calls) == 30:
+                os.kill(os.getpid(), signal.SIGINT)
+            return result
+        return wrapped
+
+    wrap_step(monkeypatch, network.backend, interrupt_at_step_30)
+    history = network.train(X_train, y_train, alpha=0.05, epochs=1000, batch_size=16,
+                            validation_data=(X_test, y_test))
+    assert history.stopped == "interrupted" and 1 <= history.epochs <= 5
+    assert numpy.isfinite(network.predict(X_test)).all()
+
+
+def test_verbose_shows_a_progress_bar_and_quiet_shows_nothing(iris, capsys):
+    X_train, _, y_train, _ = iris
+    network = make_network([4, 8, 3], random_state=1)
+    quiet_train(network, X_train, y_train, alpha=0.05, epochs=3, batch_size=16)
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+    quiet_train(network, X_train, y_train, alpha=0.05, epochs=3, batch_size=16, verbose=True)
+    assert re.search(r"3/3.*loss=", capsys.readouterr().err)
+
+
+def test_history_plot_writes_a_png(iris, tmp_path):
+    X_train, X_test, y_train, y_test = iris
+    network = make_network([4, 8, 3], random_state=1)
+    history = quiet_train(network, X_train, y_train, alpha=0.05, epochs=5, batch_size=16,
+                          validation_data=(X_test, y_test))
+    path = tmp_path / "curves.png"
+    history.plot(path)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_history_plot_names_the_missing_package(monkeypatch, tmp_path):
+    from mlp import History
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with pytest.raises(ImportError, match="matplotlib"):
+        History(loss=[1.0], total_loss=[1.0]).plot(tmp_path / "x.png")
+
+
+BAD = [
+    ({"batch_size": 0}, ValueError, r"`batch_size`.*Received: batch_size=0"),
+    ({"batch_size": -4}, ValueError, r"Received: batch_size=-4"),
+    ({"batch_size": 2.5}, ValueError, r"Received: batch_size=2.5"),
+    ({"validation_fraction": 0.0}, ValueError, r"`validation_fraction`.*Received: validation_fraction=0.0"),
+    ({"validation_fraction": 1.0}, ValueError, r"Received: validation_fraction=1.0"),
+    ({"validation_fraction": 1.5}, ValueError, r"Received: validation_fraction=1.5"),
+    ({"validation_data": (numpy.zeros((5, 3)), numpy.zeros(5, int))}, ValueError,
+     r"`validation_data\[0\]` has 3 columns"),
+    ({"validation_data": (numpy.zeros((5, 4)), numpy.zeros(4, int))}, ValueError,
+     r"`validation_data\[1\]` has 4 rows"),
+    ({"optimizer": "sgd"}, ValueError,
+     r"`optimizer`.*adam.*lbfgs.*momentum.*nesterov.*Received: optimizer='sgd'"),
+    ({"alpha": 0.0}, ValueError, r"`alpha`.*Received: alpha=0.0"),
+    ({"schedule": "cosine"}, ValueError, r"Received: schedule='cosine'"),
+    ({"schedule_factor": 1.0}, ValueError, r"Received: schedule_factor=1.0"),
+    ({"beta_1": 1.0}, ValueError, r"Received: beta_1=1.0"),
+    ({"sample_weight": -numpy.ones(4)}, ValueError, r"`sample_weight`"),
+]
+
+
+@pytest.mark.parametrize("change, error, match", BAD)
+def test_bad_training_settings_leave_the_weights_as_they_were(change, error, match):
+    network = make_network([4, 5, 3], random_state=0)
+    before = network.weights + network.bias
+    X = numpy.random.default_rng(0).normal(size=(4, 4))
+    with pytest.raises(error, match=match):
+        network.train(X, [0, 1, 2, 0], **change)
+    for old, new in zip(before, network.weights + network.bias):
+        numpy.testing.assert_array_equal(old, new)
+
+
+def test_digits_example_reaches_097(tmp_path):
+    plot = tmp_path / "digits.png"
+    result = subprocess.run([sys.executable, str(EXAMPLES / "digits.py"), "--plot", str(plot)],
+                            capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr
+    accuracy = float(re.search(r"test accuracy: ([0-9.]+)", result.stdout).group(1))
+    assert accuracy >= 0.97
+    assert re.search(r"seconds per epoch: [0-9.]+", result.stdout)
+    assert plot.read_bytes()[:4] == b"\x89PNG"
