@@ -22,4 +22,15 @@ __all__ = [
     "DivergenceError", "NotInitializedError", "History", "IdentityLayer", "InputLayer", "Layer",
     "ReLULayer",
     "SigmoidLayer", "SoftmaxLayer", "TanhLayer", "FeedForwardNetwork", "Network",
+    "MLPClassifier",
 ]
+
+
+def __getattr__(name):
+    # Imported on first use: the scikit-learn front end needs scikit-learn, which the
+    # seed's front end does not.
+    if name == "MLPClassifier":
+        from mlp.estimator import MLPClassifier
+
+        return MLPClassifier
+    raise AttributeError(f"module 'mlp' has no attribute {name!r}")

@@ -162,20 +162,29 @@ class NetworkBackend:
     def set_data(self, inputs, targets, sample_weights=None):
         """Hold the training set in shared variables; steps then take row indices.
 
-        ``inputs`` and ``targets`` must already be arrays of the backend's dtype.
+        ``inputs`` and ``targets`` must already be arrays of the backend's dtype. One
+        extra row of weight zero is appended at index ``n_samples``: batches padded
+        with that index cost exactly what the unpadded batch costs, so minibatches of
+        every length run in one compiled multi-step call.
         """
+        n_samples = inputs.shape[0]
         if sample_weights is None:
-            sample_weights = numpy.ones(inputs.shape[0], dtype=self.dtype)
-        self.data_inputs.set_value(inputs, borrow=True)
-        self.data_targets.set_value(targets, borrow=True)
-        self.data_weights.set_value(numpy.asarray(sample_weights, dtype=self.dtype), borrow=True)
+            sample_weights = numpy.ones(n_samples, dtype=self.dtype)
+        padded_inputs = numpy.zeros((n_samples + 1, inputs.shape[1]), dtype=self.dtype)
+        padded_inputs[:n_samples] = inputs
+        padded_targets = numpy.zeros((n_samples + 1, targets.shape[1]), dtype=self.dtype)
+        padded_targets[:n_samples] = targets
+        padded_weights = numpy.zeros(n_samples + 1, dtype=self.dtype)
+        padded_weights[:n_samples] = sample_weights
+        self.data_inputs.set_value(padded_inputs, borrow=True)
+        self.data_targets.set_value(padded_targets, borrow=True)
+        self.data_weights.set_value(padded_weights, borrow=True)
 
     def clear_data(self):
         """Release the training set held by the shared variables."""
-        self.set_data(
-            numpy.zeros((0, self.architecture[0]), self.dtype),
-            numpy.zeros((0, self.architecture[-1]), self.dtype),
-        )
+        self.data_inputs.set_value(numpy.zeros((0, self.architecture[0]), self.dtype))
+        self.data_targets.set_value(numpy.zeros((0, self.architecture[-1]), self.dtype))
+        self.data_weights.set_value(numpy.zeros(0, self.dtype))
 
     def flat_parameters(self):
         """Every parameter, flattened and concatenated (the order of :attr:`parameters`)."""
@@ -240,6 +249,51 @@ class NetworkBackend:
         return engine.function(arguments, [data_cost, cost], updates=step_updates,
                                allow_input_downcast=True, on_unused_input="ignore")
 
+    def _optimizer_state(self, optimizer):
+        """The state shared variables ``optimizer`` reads and updates, in a fixed order."""
+        if optimizer == "adam":
+            return self.first_moments + self.second_moments + [self.adam_step]
+        return list(self.prev_rate)
+
+    def _build_epoch(self, optimizer):
+        # Many steps in ONE compiled call: a scan over the rows of an index matrix,
+        # carrying the parameters and optimiser state from step to step. It removes
+        # the per-call overhead that dominates small networks.
+        tensor = engine.tensor
+        batches = tensor.matrix("batches", dtype="int64")
+        reg_lambda = self._scalar("reg_lambda")
+        hyper = {name: self._scalar(name)
+                 for name in ("learning_rate", "momentum", "beta_1", "beta_2", "epsilon")}
+        indices = tensor.vector("indices", dtype="int64")
+        data_cost, cost = self._costs(indices, reg_lambda)
+        shared_state = self._optimizer_state(optimizer)
+        carried_shared = self.parameters + shared_state
+        parameter_count = len(self.parameters)
+
+        def one_step(step_indices, *carried):
+            replace = dict(zip(carried_shared, carried))
+            replace[indices] = step_indices
+            step_data_cost, step_cost = engine.clone_replace([data_cost, cost], replace=replace)
+            parameters = list(carried[:parameter_count])
+            gradients = engine.grad(step_cost, parameters)
+            state = self._state_dict(optimizer, list(carried[parameter_count:]))
+            new_values = dict(updates.RULES[optimizer](parameters, gradients, state, hyper))
+            return [step_data_cost, step_cost] + [new_values[variable] for variable in carried]
+
+        outputs = engine.scan(one_step, sequences=[batches],
+                              outputs_info=[None, None] + carried_shared, return_updates=False)
+        final = {variable: output[-1] for variable, output in zip(carried_shared, outputs[2:])}
+        arguments = [batches, reg_lambda] + list(hyper.values())
+        return engine.function(arguments, outputs[:2], updates=list(final.items()),
+                               allow_input_downcast=True, on_unused_input="ignore")
+
+    def _state_dict(self, optimizer, values):
+        if optimizer == "adam":
+            count = len(self.parameters)
+            return {"first_moments": values[:count], "second_moments": values[count:2 * count],
+                    "step": values[-1]}
+        return {"velocities": values}
+
     def _build_objective(self):
         # The cost and gradient as functions of one flat parameter vector, for
         # scipy.optimize: each parameter is replaced by a reshaped slice of it.
@@ -290,6 +344,48 @@ class NetworkBackend:
             )
         return self._steps[optimizer]
 
+    def epoch_function(self, optimizer):
+        """The compiled multi-step training call of ``optimizer``, or None.
+
+        Called as ``epoch(batches, reg_lambda, learning_rate, momentum, beta_1, beta_2,
+        epsilon)`` with ``batches`` an integer matrix (one row of training-row indices
+        per step, all rows the same length), it runs every step in one call and
+        returns the vectors ``[data_costs, costs]``, one entry per step. None where
+        the engine has no usable ``scan`` (Theano 1.0.5 on Python 3.11).
+        """
+        if engine.scan is None or optimizer not in updates.RULES:
+            return None
+        role = f"epoch:{optimizer}"
+        if role not in self._steps:
+            self._steps[role] = self._compiled(role, lambda: self._build_epoch(optimizer))
+        return self._steps[role]
+
+    def train_steps(self, optimizer, batches, reg_lambda, learning_rate, momentum=0.0, beta_1=0.9,
+                    beta_2=0.999, epsilon=1e-8):
+        """Run one training step per row of ``batches``; return the costs of each step.
+
+        Parameters
+        ----------
+        optimizer : {"momentum", "nesterov", "adam"}
+        batches : ndarray of int (n_steps, batch_size)
+            Row indices into the data given to :meth:`set_data`; pad short batches
+            with the index ``n_samples`` (a row of weight zero).
+        reg_lambda, learning_rate, momentum, beta_1, beta_2, epsilon : float
+
+        Returns
+        -------
+        data_costs, costs : ndarray (n_steps,)
+            The cross-entropy and the full cost of each step, measured before it.
+        """
+        hyper = (reg_lambda, learning_rate, momentum, beta_1, beta_2, epsilon)
+        epoch = self.epoch_function(optimizer)
+        if epoch is not None:
+            data_costs, costs = epoch(batches, *hyper)
+            return numpy.asarray(data_costs, dtype=float), numpy.asarray(costs, dtype=float)
+        step = self.step_function(optimizer)
+        results = numpy.array([step(indices, *hyper) for indices in batches], dtype=float)
+        return results[:, 0], results[:, 1]
+
     def objective(self, flat_parameters, indices, reg_lambda):
         """Data term, full cost and flat gradient at ``flat_parameters`` (for L-BFGS)."""
         if self._objective is None:
@@ -320,6 +416,5 @@ class NetworkBackend:
         """
         inputs = numpy.ascontiguousarray(inputs, dtype=self.dtype)
         self.set_data(inputs, numpy.ascontiguousarray(targets, dtype=self.dtype))
-        indices = numpy.arange(inputs.shape[0])
-        step = self.step_function("momentum")
-        return float(step(indices, reg_lambda, alpha, momentum, 0.0, 0.0, 0.0)[1])
+        batches = numpy.arange(inputs.shape[0])[numpy.newaxis, :]
+        return float(self.train_steps("momentum", batches, reg_lambda, alpha, momentum)[1][0])

@@ -15,6 +15,7 @@ import os
 __all__ = [
     "name", "version", "tensor", "shared", "function", "grad", "ancestors",
     "disconnected_grad", "sigmoid", "tanh", "relu", "softmax", "floatX", "copies_functions",
+    "scan", "clone_replace",
 ]
 
 _VALID_ENGINES = ("pytensor", "theano")
@@ -34,6 +35,7 @@ def _load_pytensor():
     import pytensor
     import pytensor.tensor as tensor_module
     from pytensor.gradient import disconnected_grad as stop
+    from pytensor.graph.replace import clone_replace
     from pytensor.graph.traversal import ancestors as graph_ancestors
     from pytensor.tensor.special import softmax as row_softmax
 
@@ -54,6 +56,8 @@ def _load_pytensor():
         "softmax": softmax_rows,
         "config": pytensor.config,
         "copies_functions": True,
+        "scan": pytensor.scan,
+        "clone_replace": clone_replace,
     }
 
 
@@ -84,6 +88,10 @@ def _load_theano():
         # Theano 1.0.5's Function.copy(swap=...) gives a training step that reads
         # wrong values (measured: its cost matched neither network), so recompile.
         "copies_functions": False,
+        # Theano 1.0.5's scan does not compile on Python 3.11 (longintrepr.h), so
+        # training keeps one compiled call per step there.
+        "scan": None,
+        "clone_replace": theano.clone,
     }
 
 
@@ -119,6 +127,8 @@ sigmoid = _engine["sigmoid"]
 softmax = _engine["softmax"]
 config = _engine["config"]
 copies_functions = _engine["copies_functions"]
+scan = _engine["scan"]
+clone_replace = _engine["clone_replace"]
 floatX = config.floatX  # noqa: N816 - the engines' own name for it
 
 

@@ -33,12 +33,12 @@ class Progress:
             self.bar.reset()
             self.bar.set_description(f"attempt {attempt_number + 1}")
 
-    def update(self, loss, validation_loss=None):
-        """Advance one epoch and show the losses."""
+    def update(self, loss, validation_loss=None, steps=1):
+        """Advance ``steps`` epochs and show the latest losses."""
         if self.bar is None:
             return
         losses = {"loss": f"{loss:.4f}"}
         if validation_loss is not None:
             losses["val_loss"] = f"{validation_loss:.4f}"
         self.bar.set_postfix(losses, refresh=False)
-        self.bar.update(1)
+        self.bar.update(steps)

@@ -24,8 +24,10 @@ from mlp.progress import Progress
 
 __all__ = ["TrainingSettings", "TrainingData", "train"]
 
-# Seconds between snapshots of the weights that the divergence guard restores.
-_SNAPSHOT_SECONDS = 0.2
+# Bounds on one compiled multi-step call, so that Ctrl-C and the stopping rules are
+# looked at often: at most this many steps, and about this many rows in all.
+_MOST_STEPS_PER_CALL = 1024
+_MOST_ROWS_PER_CALL = 65536
 # A cross-entropy within this fraction of ln K is chance level for K classes.
 _CHANCE_TOLERANCE = 0.05
 
@@ -74,18 +76,21 @@ class TrainingData:
 
 
 class _Guard:
-    """Keeps the last finite weights, to restore after a NaN or an interrupt."""
+    """Keeps the weights from before the current compiled call, to restore after a
+    NaN or an interrupt inside it.
+
+    A snapshot is taken before every call but kept only when it is finite: the last
+    update of a call can overflow while every cost it reported was finite.
+    """
 
     def __init__(self, backend):
         self.backend = backend
         self.values = backend.get_values()
-        self.taken = time.perf_counter()
 
-    def maybe_snapshot(self):
-        now = time.perf_counter()
-        if now - self.taken >= _SNAPSHOT_SECONDS:
-            self.values = self.backend.get_values()
-            self.taken = now
+    def snapshot(self):
+        values = self.backend.get_values()
+        if all(numpy.isfinite(value).all() for value in values):
+            self.values = values
 
     def restore(self):
         self.backend.set_values(self.values)
@@ -189,7 +194,7 @@ def _divergence(loss, epoch, attempt_number, settings):
     )
 
 
-def _finish_epoch(record, monitor, backend, data, epoch, loss, total_loss, started, progress,
+def _finish_epoch(record, monitor, backend, data, epoch, loss, total_loss, seconds, progress,
                   samples=0):
     """Record one epoch and return why the attempt stops (or None)."""
     record.loss.append(loss)
@@ -201,54 +206,106 @@ def _finish_epoch(record, monitor, backend, data, epoch, loss, total_loss, start
         record.validation_loss.append(validation_loss)
         record.validation_accuracy.append(accuracy)
         monitored = validation_loss
-    record.seconds.append(time.perf_counter() - started)
+    record.seconds.append(seconds)
     stopped = monitor.after_epoch(epoch, loss, monitored, samples)
     progress.update(loss, record.validation_loss[-1] if data.has_validation else None)
     return stopped
 
 
+def _step_plan(n_samples, batch_size, epochs, generator):
+    """Index matrix of ``epochs`` epochs: one row per step, short batches padded with
+    ``n_samples`` (the backend's zero-weight row); and the real rows of each step."""
+    if generator is None:
+        rows = minibatches(n_samples, batch_size) * epochs
+    else:
+        rows = []
+        for _ in range(epochs):
+            rows.extend(minibatches(n_samples, batch_size, generator))
+    plan = numpy.full((len(rows), batch_size), n_samples, dtype=numpy.int64)
+    sizes = numpy.empty(len(rows), dtype=numpy.int64)
+    for position, indices in enumerate(rows):
+        plan[position, :indices.size] = indices
+        sizes[position] = indices.size
+    return plan, sizes
+
+
 def _run_gradient_attempt(backend, data, settings, interrupt, attempt_number, generator, progress):
-    """Train from the current weights with a step-based optimiser."""
-    step = backend.step_function(settings.optimizer)
+    """Train from the current weights with a step-based optimiser.
+
+    Steps run in compiled multi-step calls: one epoch of minibatches per call (split
+    when an epoch is long), or, for full-batch training without validation data,
+    a growing run of epochs per call. Stopping rules, Ctrl-C and the divergence
+    guard are checked between calls.
+    """
     record, monitor, guard = _Record(), _Monitor(backend, settings, data.has_validation), _Guard(backend)
     n_samples = data.inputs.shape[0]
     batch_size = min(settings.batch_size or n_samples, n_samples)
-    full_batch = [numpy.arange(n_samples)] if batch_size == n_samples else None
+    steps_per_epoch = -(-n_samples // batch_size)
+    steps_per_call = max(1, min(_MOST_STEPS_PER_CALL, _MOST_ROWS_PER_CALL // batch_size))
+    shuffler = generator if settings.shuffle and steps_per_epoch > 1 else None
     hyper = (settings.momentum, settings.beta_1, settings.beta_2, settings.epsilon)
+    chunk = 1
+    epoch = 0
     stopped = "epochs"
-    for epoch in range(1, settings.epochs + 1):
+    while epoch < settings.epochs and stopped == "epochs":
+        epochs_now = 1
+        if steps_per_epoch == 1 and not data.has_validation:
+            epochs_now = min(chunk, settings.epochs - epoch)
+            chunk = min(2 * chunk, steps_per_call)
+        plan, sizes = _step_plan(n_samples, batch_size, epochs_now, shuffler)
         started = time.perf_counter()
-        batches = full_batch or minibatches(n_samples, batch_size, generator if settings.shuffle else None)
-        loss_sum = total_sum = 0.0
-        processed = 0
-        for indices in batches:
+        data_costs, costs = [], []
+        for first in range(0, len(plan), steps_per_call):
+            guard.snapshot()
             try:
-                loss, total_loss = step(indices, settings.reg_lambda, monitor.learning_rate, *hyper)
+                call_data_costs, call_costs = backend.train_steps(
+                    settings.optimizer, plan[first:first + steps_per_call], settings.reg_lambda,
+                    monitor.learning_rate, *hyper)
             except KeyboardInterrupt:
                 # Cut short inside the engine: the updates may be partial.
                 guard.restore()
                 stopped = "interrupted"
                 break
-            loss, total_loss = float(loss), float(total_loss)
-            if not (math.isfinite(loss) and math.isfinite(total_loss)):
+            if not (numpy.isfinite(call_data_costs).all() and numpy.isfinite(call_costs).all()):
                 guard.restore()
-                raise _divergence(total_loss, epoch, attempt_number, settings)
-            loss_sum += loss * indices.size
-            total_sum += total_loss * indices.size
-            processed += indices.size
+                bad = call_costs[~numpy.isfinite(call_costs)]
+                raise _divergence(bad[0] if bad.size else math.nan, epoch + 1, attempt_number, settings)
+            data_costs.append(call_data_costs)
+            costs.append(call_costs)
             if interrupt.raised:
                 stopped = "interrupted"
                 break
-        if processed == 0:
+        if not data_costs:
             break
-        guard.maybe_snapshot()
-        reason = _finish_epoch(record, monitor, backend, data, epoch, loss_sum / processed,
-                               total_sum / processed, started, progress, processed)
-        if stopped == "interrupted":
-            break
-        if reason:
-            stopped = reason
-            break
+        data_costs, costs = numpy.concatenate(data_costs), numpy.concatenate(costs)
+        steps_done = data_costs.size
+        starts = numpy.arange(0, steps_done, steps_per_epoch)
+        rows = sizes[:steps_done]
+        epoch_rows = numpy.add.reduceat(rows, starts)
+        epoch_losses = numpy.add.reduceat(rows * data_costs, starts) / epoch_rows
+        epoch_totals = numpy.add.reduceat(rows * costs, starts) / epoch_rows
+        seconds = (time.perf_counter() - started) / starts.size
+        if data.has_validation:
+            for loss, total_loss, samples in zip(epoch_losses.tolist(), epoch_totals.tolist(),
+                                                 epoch_rows.tolist()):
+                epoch += 1
+                reason = _finish_epoch(record, monitor, backend, data, epoch, loss, total_loss,
+                                       seconds, progress, samples)
+                stopped = reason if reason and stopped == "epochs" else stopped
+            continue
+        # Without validation data an epoch's bookkeeping is a few float comparisons:
+        # keep it lean, it runs up to hundreds of thousands of times a second.
+        losses = epoch_losses.tolist()
+        record.loss.extend(losses)
+        record.total_loss.extend(epoch_totals.tolist())
+        record.seconds.extend([seconds] * len(losses))
+        for loss, samples in zip(losses, epoch_rows.tolist()):
+            epoch += 1
+            record.learning_rate.append(monitor.learning_rate)
+            reason = monitor.after_epoch(epoch, loss, loss, samples)
+            if reason and stopped == "epochs":
+                stopped = reason
+        progress.update(losses[-1], steps=len(losses))
     return record, monitor, stopped
 
 
@@ -276,7 +333,7 @@ def _run_lbfgs_attempt(backend, data, settings, interrupt, attempt_number, gener
         backend.set_flat_parameters(flat)
         state["epoch"] += 1
         reason = _finish_epoch(record, monitor, backend, data, state["epoch"], last["data_cost"],
-                               last["cost"], state["started"], progress)
+                               last["cost"], time.perf_counter() - state["started"], progress)
         state["started"] = time.perf_counter()
         if interrupt.raised:
             state["stopped"] = "interrupted"

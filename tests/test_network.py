@@ -131,48 +131,61 @@ def test_divergence_restores_finite_weights_and_says_so(xor_inputs, xor_labels):
     assert numpy.isfinite(network.predict(xor_inputs)).all()
 
 
-def wrap_step(monkeypatch, backend, wrapper):
-    """Make every compiled step the backend hands out go through ``wrapper``."""
-    original = backend.step_function
-    monkeypatch.setattr(backend, "step_function", lambda optimizer: wrapper(original(optimizer)))
+def wrap_calls(monkeypatch, backend, wrapper):
+    """Make every compiled training call of the backend go through ``wrapper``."""
+    monkeypatch.setattr(backend, "train_steps", wrapper(backend.train_steps))
 
 
-def test_ctrl_c_stops_after_the_step_and_keeps_the_weights(xor_inputs, xor_labels, monkeypatch):
-    network = make_network([2, 2, 2], random_state=0)
+def counted(call, action, at_call):
+    """Wrap ``call`` so that ``action(call, arguments)`` replaces its ``at_call``-th use."""
     calls = []
 
-    def interrupt_at_step_100(step):
-        def wrapped(*arguments):
-            calls.append(1)
-            result = step(*arguments)
-            if len(calls) == 100:
-                os.kill(os.getpid(), signal.SIGINT)
-            return result
-        return wrapped
-
-    wrap_step(monkeypatch, network.backend, interrupt_at_step_100)
-    history = network.train(xor_inputs, xor_labels, epochs=10**6)
-    assert history.stopped == "interrupted" and history.epochs == 100
-    assert numpy.isfinite(network.predict(xor_inputs)).all()
+    def wrapped(*arguments):
+        calls.append(arguments[1].shape[0])
+        if len(calls) == at_call:
+            return action(call, arguments)
+        return call(*arguments)
+    wrapped.steps = calls
+    return wrapped
 
 
-def test_a_keyboard_interrupt_inside_a_step_restores_a_snapshot(xor_inputs, xor_labels, monkeypatch):
+def test_ctrl_c_stops_after_the_call_and_keeps_the_weights(xor_inputs, xor_labels, monkeypatch):
     network = make_network([2, 2, 2], random_state=0)
-    calls = []
 
-    def break_at_step_50(step):
-        def wrapped(*arguments):
-            calls.append(1)
-            if len(calls) == 50:
-                raise KeyboardInterrupt
-            return step(*arguments)
-        return wrapped
+    def call_then_interrupt(call, arguments):
+        result = call(*arguments)
+        os.kill(os.getpid(), signal.SIGINT)
+        return result
 
-    wrap_step(monkeypatch, network.backend, break_at_step_50)
+    wrappers = []
+    wrap_calls(monkeypatch, network.backend,
+               lambda call: wrappers.append(counted(call, call_then_interrupt, 5)) or wrappers[0])
     history = network.train(xor_inputs, xor_labels, epochs=10**6)
-    assert history.stopped == "interrupted" and history.epochs == 49
+    steps = wrappers[0].steps
+    assert history.stopped == "interrupted" and len(steps) == 5
+    assert history.epochs == sum(steps) == len(history.loss)
+    after = network.weights
     network.train(xor_inputs, xor_labels, epochs=10)
-    assert numpy.isfinite(network.predict(xor_inputs)).all()
+    assert numpy.isfinite(network.predict(xor_inputs)).all() and after[0].shape == (2, 2)
+
+
+def test_a_keyboard_interrupt_inside_a_call_rolls_the_call_back(xor_inputs, xor_labels, monkeypatch):
+    network = make_network([2, 2, 2], random_state=0)
+    seen = {}
+
+    def interrupted_midway(call, arguments):
+        seen["before"] = network.weights + network.bias
+        call(*arguments)  # the engine ran some updates, then Ctrl-C arrived
+        raise KeyboardInterrupt
+
+    wrappers = []
+    wrap_calls(monkeypatch, network.backend,
+               lambda call: wrappers.append(counted(call, interrupted_midway, 4)) or wrappers[0])
+    history = network.train(xor_inputs, xor_labels, epochs=10**6)
+    assert history.stopped == "interrupted"
+    assert history.epochs == sum(wrappers[0].steps[:3])
+    for before, now in zip(seen["before"], network.weights + network.bias):
+        numpy.testing.assert_array_equal(before, now)
 
 
 def test_warnings_are_quiet_when_training_succeeds(xor_network, xor_inputs, xor_labels):

@@ -18,7 +18,7 @@ from sklearn.preprocessing import StandardScaler
 from mlp import DivergenceError
 from mlp.data import minibatches, stratified_split
 from tests.conftest import make_network
-from tests.test_network import wrap_step
+from tests.test_network import counted, wrap_calls
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -190,21 +190,17 @@ def test_divergence_in_minibatches_restores_finite_weights(iris):
 def test_ctrl_c_in_minibatch_training_returns_the_history(iris, monkeypatch):
     X_train, X_test, y_train, y_test = iris
     network = make_network([4, 8, 3], random_state=1)
-    calls = []
 
-    def interrupt_at_step_30(step):
-        def wrapped(*arguments):
-            calls.append(1)
-            result = step(*arguments)
-            if len(calls) == 30:
-                os.kill(os.getpid(), signal.SIGINT)
-            return result
-        return wrapped
+    def call_then_interrupt(call, arguments):
+        result = call(*arguments)
+        os.kill(os.getpid(), signal.SIGINT)
+        return result
 
-    wrap_step(monkeypatch, network.backend, interrupt_at_step_30)
+    wrap_calls(monkeypatch, network.backend, lambda call: counted(call, call_then_interrupt, 3))
     history = network.train(X_train, y_train, alpha=0.05, epochs=1000, batch_size=16,
                             validation_data=(X_test, y_test))
-    assert history.stopped == "interrupted" and 1 <= history.epochs <= 5
+    assert history.stopped == "interrupted" and history.epochs == 3
+    assert len(history.validation_loss) == 3
     assert numpy.isfinite(network.predict(X_test)).all()
 
 

@@ -1,0 +1,601 @@
+"""``MLPClassifier``: the scikit-learn front end, a drop-in for
+``sklearn.neural_network.MLPClassifier`` that trains a :class:`FeedForwardNetwork`.
+
+The estimator only translates: it validates its parameters and the data the
+scikit-learn way, encodes the labels, maps the parameters onto
+``FeedForwardNetwork.train`` and copies the trained weights back into scikit-learn's
+fitted attributes (``coefs_``, ``intercepts_``, ``loss_curve_``, ...). It builds no
+graph; the network's backend compiles once per architecture depth and activation.
+"""
+
+import math
+import numbers
+import warnings
+
+import numpy
+from scipy import sparse
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning as SklearnConvergenceWarning
+from sklearn.utils import check_random_state, column_or_1d
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    Options,
+    StrOptions,
+)
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import (
+    _check_partial_fit_first_call,
+    check_classification_targets,
+    type_of_target,
+    unique_labels,
+)
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+
+from mlp.errors import ConvergenceWarning
+from mlp.network import FeedForwardNetwork
+
+try:
+    from sklearn.utils.validation import validate_data as _validate_data
+except ImportError:  # scikit-learn < 1.6 validates through a private method
+
+    def _validate_data(estimator, *arguments, **keywords):
+        return estimator._validate_data(*arguments, **keywords)
+
+
+__all__ = ["MLPClassifier"]
+
+# scikit-learn's activation names -> the network's.
+_ACTIVATIONS = {"identity": "identity", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu"}
+_STOCHASTIC_SOLVERS = ("sgd", "adam")
+# Upper bound of the integer seeds drawn for the networks (their generators take any
+# non-negative int; this keeps them valid for numpy.random.RandomState too).
+_MAX_SEED = 2**31 - 1
+
+
+class MLPClassifier(ClassifierMixin, BaseEstimator):
+    """Multi-layer perceptron classifier with the parameters of scikit-learn's, trained
+    on the compiled graph of a :class:`FeedForwardNetwork`.
+
+    The parameters up to ``max_fun`` are scikit-learn's, with the same names, defaults
+    and constraints; see ``sklearn.neural_network.MLPClassifier``. Where the training
+    differs, it is said below.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : array-like of int or int, default=(100,)
+        Units of each hidden layer.
+    activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
+        Activation of the hidden layers.
+    solver : {"lbfgs", "sgd", "adam"}, default="adam"
+        ``"sgd"`` uses Nesterov's momentum when ``nesterovs_momentum`` is true, else
+        the plain momentum rule; ``"lbfgs"`` is SciPy's L-BFGS-B on the full batch.
+    alpha : float >= 0, default=0.0001
+        L2 penalty on the weights (not the biases), scaled as scikit-learn's:
+        ``0.5 * alpha * sum(W**2) / n_rows`` where ``n_rows`` is the batch size
+        (``"sgd"``, ``"adam"``) or the number of samples (``"lbfgs"``).
+    batch_size : int or "auto", default="auto"
+        Rows per step: ``"auto"`` is ``min(200, n_samples)``. Unused by ``"lbfgs"``.
+    learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
+        Schedule of the ``"sgd"`` learning rate. ``"adaptive"`` divides it by 5 when
+        the monitored loss has not improved for 2 epochs.
+    learning_rate_init : float > 0, default=0.001
+    power_t : float >= 0, default=0.5
+        Exponent of the ``"invscaling"`` schedule.
+    max_iter : int >= 1, default=200
+        Most epochs (``"sgd"``, ``"adam"``) or iterations (``"lbfgs"``).
+    shuffle : bool, default=True
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial weights, the shuffling and the validation split. With an
+        integer, initialisation ``i`` of ``n_init`` uses the seed
+        ``random_state + i``, so ``n_init=1, random_state=s + i`` repeats it.
+    tol : float >= 0, default=1e-4
+        Progress that counts, for ``"sgd"`` and ``"adam"``: unlike scikit-learn,
+        whose rule is an *absolute* decrease of the training loss, ours is a
+        *relative* decrease (``loss < reference * (1 - tol)``, values above 1 are
+        treated as 1), so training runs longer than scikit-learn's once the loss is
+        small. With early stopping it is the smallest decrease of the validation
+        cross-entropy (scikit-learn: increase of the validation accuracy).
+        For ``"lbfgs"`` it sets the relative cost tolerance ``ftol = tol * 1e-3``.
+    verbose : bool, default=False
+        Show a progress bar with the losses.
+    warm_start : bool, default=False
+        Continue from the weights of the previous fit (same classes required).
+    momentum : float in [0, 1), default=0.9
+        Momentum of ``"sgd"``. scikit-learn accepts 1, which never settles; here it
+        is refused.
+    nesterovs_momentum : bool, default=True
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the rows (stratified) and stop when the
+        validation cross-entropy has not improved for ``n_iter_no_change + 1``
+        epochs; the weights of the best epoch are restored. ``"sgd"``/``"adam"`` only.
+    validation_fraction : float in [0, 1), default=0.1
+    beta_1, beta_2 : float in [0, 1), default=0.9, 0.999
+    epsilon : float > 0, default=1e-8
+    n_iter_no_change : int >= 1 or numpy.inf, default=10
+        Training stops after ``n_iter_no_change + 1`` epochs without progress (as in
+        scikit-learn, which stops when the count exceeds it).
+    max_fun : int >= 1, default=15000
+        Accepted and validated for compatibility; our L-BFGS limits the cost
+        evaluations to ``max(15000, 2 * max_iter)`` instead.
+    n_init : int >= 1, default=1
+        Independent trainings from different initial weights; the one with the lowest
+        final training loss (with early stopping: the best validation accuracy) is
+        kept.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes, multiplied into the sample weights (``"balanced"``:
+        ``n_samples / (n_classes * count)``).
+    dtype : {"float64", "float32"}, default="float64"
+        Floating-point type of the network and its compiled graph.
+
+    Attributes
+    ----------
+    classes_ : ndarray (n_classes,)
+    loss_ : float
+        Training loss of the last epoch, with the L2 term scaled as scikit-learn's.
+    best_loss_ : float or None
+        Lowest of ``loss_curve_``; None with early stopping.
+    loss_curve_ : list of float
+        Training loss (with the L2 term) per epoch, over all fits since the last
+        fresh start (warm starts and ``partial_fit`` append to it).
+    validation_loss_curve_ : list of float or None
+        Validation cross-entropy per epoch with early stopping, else None.
+    validation_scores_ : list of float or None
+        Validation accuracy per epoch with early stopping, else None.
+    best_validation_score_ : float or None
+        Validation accuracy of the kept (restored) weights with early stopping. They
+        are those of the lowest validation cross-entropy, which may be a slightly
+        lower accuracy than ``max(validation_scores_)``.
+    n_iter_ : int
+        Epochs (iterations) run by the last call.
+    t_ : int
+        Training samples seen (0 for ``"lbfgs"``, as in scikit-learn).
+    coefs_ : list of ndarray
+        ``coefs_[i]`` of shape ``(n_units[i], n_units[i + 1])``.
+    intercepts_ : list of ndarray
+        ``intercepts_[i]`` of shape ``(n_units[i + 1],)``.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when X has string column names.
+    n_layers_ : int
+    n_outputs_ : int
+        Output units: the number of classes (two for a binary problem: the output is
+        always a softmax, where scikit-learn uses one logistic unit).
+    out_activation_ : str
+        ``"softmax"``.
+
+    Notes
+    -----
+    Sparse inputs are accepted and converted to dense arrays. Multilabel targets are
+    not supported yet. A cost that becomes NaN or infinite raises
+    :class:`mlp.DivergenceError`.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> X, y = load_iris(return_X_y=True)
+    >>> classifier = MLPClassifier((10,), solver="lbfgs", random_state=0).fit(X, y)
+    >>> classifier.score(X, y) > 0.9
+    True
+    """
+
+    _parameter_constraints: dict = {
+        # Copied from scikit-learn's BaseMultilayerPerceptron (a private class whose
+        # contents may move); momentum excludes 1, which the network refuses.
+        "hidden_layer_sizes": ["array-like", Interval(numbers.Integral, 1, None, closed="left")],
+        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        "alpha": [Interval(numbers.Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(numbers.Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(numbers.Real, 0, None, closed="neither")],
+        "power_t": [Interval(numbers.Real, 0, None, closed="left")],
+        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(numbers.Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(numbers.Real, 0, 1, closed="left")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="left")],
+        "beta_1": [Interval(numbers.Real, 0, 1, closed="left")],
+        "beta_2": [Interval(numbers.Real, 0, 1, closed="left")],
+        "epsilon": [Interval(numbers.Real, 0, None, closed="neither")],
+        "n_iter_no_change": [
+            Interval(numbers.Integral, 1, None, closed="left"),
+            Options(numbers.Real, {numpy.inf}),
+        ],
+        "max_fun": [Interval(numbers.Integral, 1, None, closed="left")],
+        # Ours.
+        "n_init": [Interval(numbers.Integral, 1, None, closed="left")],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "dtype": [StrOptions({"float32", "float64"})],
+    }
+
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
+                 alpha=0.0001, batch_size="auto", learning_rate="constant",
+                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
+                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
+                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
+                 n_init=1, class_weight=None, dtype="float64"):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.n_init = n_init
+        self.class_weight = class_weight
+        self.dtype = dtype
+
+    # ------------------------------------------------------------------ fitting
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Train on ``X`` and the labels ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} (n_samples, n_features)
+        y : array-like (n_samples,)
+            Class labels of any sortable type (integers, strings, ...).
+        sample_weight : array-like (n_samples,), optional
+            Weight of each row in the cross-entropy (multiplied by ``class_weight``).
+
+        Returns
+        -------
+        self : MLPClassifier
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    def _check_solver(self):
+        if self.solver not in _STOCHASTIC_SOLVERS:
+            raise AttributeError(
+                f"partial_fit is only available for stochastic optimizers. "
+                f"{self.solver} is not stochastic."
+            )
+        return True
+
+    @available_if(_check_solver)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Train one epoch on ``X`` and ``y``, continuing from the current weights.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} (n_samples, n_features)
+        y : array-like (n_samples,)
+        sample_weight : array-like (n_samples,), optional
+        classes : array-like (n_classes,), optional
+            Every class of the whole data; required on the first call.
+
+        Returns
+        -------
+        self : MLPClassifier
+        """
+        if self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        if _check_partial_fit_first_call(self, classes):
+            # A new model: forget any previous fit but the classes just set.
+            self.__dict__.pop("coefs_", None)
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def _fit(self, X, y, sample_weight, incremental):
+        hidden = self._hidden_layer_sizes()
+        first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+        X, y = self._validate_training_data(X, y, first_pass, incremental)
+        labels = numpy.searchsorted(self.classes_, y)
+        weights = self._sample_weights(X, y, sample_weight)
+        architecture = [X.shape[1], *hidden, len(self.classes_)]
+        with warnings.catch_warnings():
+            # scikit-learn's ConvergenceWarning (below) is the one this front end's
+            # users expect; the network's own would say the same in other words.
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            if first_pass:
+                network, history = self._train_best_of(architecture, X, labels, weights, incremental)
+            else:
+                network = self._get_network()
+                if network.architecture != architecture:
+                    raise ValueError(
+                        f"The network was fitted with layer sizes {network.architecture}; "
+                        f"the data and parameters now ask for {architecture}. Fit a new "
+                        f"model (warm_start=False)."
+                    )
+                history = self._train(network, X, labels, weights, incremental)
+        self._network = network
+        self._store_results(network, history, first_pass, incremental, X.shape[0])
+        if history.stopped == "epochs" and not incremental:
+            warnings.warn(
+                f"{'L-BFGS' if self.solver == 'lbfgs' else 'Stochastic Optimizer'}: Maximum "
+                f"iterations ({self.max_iter}) reached and the optimization hasn't converged yet.",
+                SklearnConvergenceWarning,
+                stacklevel=3,
+            )
+        return self
+
+    def _hidden_layer_sizes(self):
+        sizes = self.hidden_layer_sizes
+        sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
+        for size in sizes:
+            if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
+                raise InvalidParameterError(
+                    f"The 'hidden_layer_sizes' parameter of {type(self).__name__} must be a "
+                    f"positive int or an array-like of positive ints. Got "
+                    f"{self.hidden_layer_sizes!r} instead."
+                )
+        return [int(size) for size in sizes]
+
+    def _validate_training_data(self, X, y, first_pass, incremental):
+        """Validated dense X of ``dtype`` and 1-d labels; sets or checks ``classes_``."""
+        X, y = _validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
+                              dtype=(numpy.float64, numpy.float32), reset=first_pass)
+        X = _dense(X, self.dtype)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if type_of_target(y).startswith("multilabel"):
+            raise ValueError(
+                "Multilabel targets (an indicator matrix y) are not supported yet by "
+                "mlp.MLPClassifier; give one label per row."
+            )
+        check_classification_targets(y)
+        if y.ndim != 1:
+            raise ValueError(f"y must be one label per row, shape (n_samples,). Received shape {y.shape}")
+        if first_pass and not incremental:
+            self.classes_ = unique_labels(y)
+        else:
+            classes = unique_labels(y)
+            if self.warm_start and not incremental and set(classes) != set(self.classes_):
+                raise ValueError(
+                    "warm_start can only be used where `y` has the same classes as in the "
+                    f"previous call to fit. Previously got {self.classes_}, `y` has {classes}"
+                )
+            if numpy.setdiff1d(classes, self.classes_).size:
+                raise ValueError(
+                    f"`y` has classes not in `self.classes_`. `self.classes_` has "
+                    f"{self.classes_}. 'y' has {classes}."
+                )
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"MLPClassifier needs samples of at least 2 classes; the data has only one "
+                f"class: {self.classes_[0]!r}."
+            )
+        return X, y
+
+    def _sample_weights(self, X, y, sample_weight):
+        """Row weights from ``sample_weight`` and ``class_weight``, or None for equal ones."""
+        if sample_weight is None and self.class_weight is None:
+            return None
+        weights = _check_sample_weight(sample_weight, X, dtype=numpy.float64)
+        if self.class_weight is not None:
+            weights = weights * compute_sample_weight(self.class_weight, y)
+        return weights
+
+    def _seeds(self):
+        """One integer seed per initialisation (consecutive for an integer random_state)."""
+        if isinstance(self.random_state, numbers.Integral):
+            base = int(self.random_state)
+        else:
+            base = int(check_random_state(self.random_state).randint(0, _MAX_SEED - self.n_init))
+        return [base + i for i in range(self.n_init)]
+
+    def _new_network(self, architecture, seed):
+        network = FeedForwardNetwork(architecture, activation=_ACTIVATIONS[self.activation],
+                                     random_state=seed, dtype=self.dtype, regularize_bias=False)
+        network.initialize()
+        return network
+
+    def _train_best_of(self, architecture, X, labels, weights, incremental):
+        """Train ``n_init`` networks from different seeds; return the best and its history.
+
+        A first ``partial_fit`` (``incremental``) trains each for one epoch.
+        """
+        best = None
+        for seed in self._seeds():
+            network = self._new_network(architecture, seed)
+            history = self._train(network, X, labels, weights, incremental)
+            if self._uses_early_stopping():
+                # Higher validation accuracy is better; negate to compare as a loss.
+                score = -_kept_accuracy(history)
+            else:
+                score = history.total_loss[-1] if history.total_loss else math.inf
+            if best is None or score < best[0]:
+                best = (score, network, history)
+        return best[1], best[2]
+
+    def _uses_early_stopping(self):
+        return self.early_stopping and self.solver in _STOCHASTIC_SOLVERS
+
+    def _train(self, network, X, labels, weights, incremental):
+        """One call to ``network.train`` with the parameters mapped onto it."""
+        n_samples = X.shape[0]
+        # scikit-learn divides the L2 term by the batch's sum of sample weights (its row
+        # count without weights); the mean weight turns our row count into that sum,
+        # exactly for a full batch and on average for minibatches.
+        mean_weight = 1.0 if weights is None else float(numpy.mean(weights))
+        common = dict(target_cost=0.0, tol=min(float(self.tol), 1.0), restarts=0,
+                      verbose=bool(self.verbose), sample_weight=weights,
+                      beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon,
+                      keep_optimizer_state=incremental)
+        if self.solver == "lbfgs":
+            # scikit-learn's L-BFGS has no plateau or early-stopping rule: only
+            # max_iter (and the optimiser's own tolerances) end it.
+            return network.train(X, labels, reg_lambda=self.alpha / (2 * n_samples * mean_weight),
+                                 epochs=self.max_iter, momentum=0.0, optimizer="lbfgs",
+                                 patience=self.max_iter + 1, early_stopping=False, **common)
+        early_stopping = self.early_stopping and not incremental
+        n_train = n_samples
+        if early_stopping:
+            n_train = n_samples - int(round(self.validation_fraction * n_samples))
+        batch_size = self._batch_size(n_train)
+        if self.n_iter_no_change == numpy.inf:
+            patience = self.max_iter + 1
+        else:
+            # scikit-learn stops when the count of epochs without progress *exceeds*
+            # n_iter_no_change; ours when it reaches patience.
+            patience = int(self.n_iter_no_change) + 1
+        schedule = {}
+        if self.solver == "sgd":
+            optimizer = "nesterov" if self.nesterovs_momentum else "momentum"
+            momentum = self.momentum
+            if self.learning_rate == "invscaling":
+                schedule = dict(schedule="invscaling", power_t=self.power_t)
+            elif self.learning_rate == "adaptive":
+                schedule = dict(schedule="reduce_on_plateau", schedule_factor=5.0, schedule_patience=2)
+        else:
+            # Adam ignores learning_rate and momentum, as in scikit-learn.
+            optimizer, momentum = "adam", 0.0
+        return network.train(
+            X, labels, alpha=self.learning_rate_init,
+            reg_lambda=self.alpha / (2 * batch_size * mean_weight),
+            epochs=1 if incremental else self.max_iter, momentum=momentum, optimizer=optimizer,
+            batch_size=batch_size, shuffle=bool(self.shuffle), patience=patience,
+            validation_fraction=self.validation_fraction if early_stopping else None,
+            early_stopping=early_stopping, min_delta=float(self.tol), **schedule, **common,
+        )
+
+    def _batch_size(self, n_samples):
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        if self.batch_size > n_samples:
+            warnings.warn(
+                "Got `batch_size` less than 1 or larger than sample size. It is going to be clipped",
+                stacklevel=5,
+            )
+        return int(numpy.clip(self.batch_size, 1, n_samples))
+
+    def _store_results(self, network, history, first_pass, incremental, n_samples):
+        """Copy the trained weights and the history into the fitted attributes."""
+        self.coefs_ = [weights.T.copy() for weights in network.weights]
+        self.intercepts_ = [bias.copy() for bias in network.bias]
+        self.n_layers_ = len(network.architecture)
+        self.n_outputs_ = network.architecture[-1]
+        self.out_activation_ = "softmax"
+        early_stopping = self._uses_early_stopping() and not incremental
+        if first_pass:
+            self.loss_curve_ = []
+            self.t_ = 0
+        self.loss_curve_ = self.loss_curve_ + list(history.total_loss)
+        self.n_iter_ = history.epochs
+        self.loss_ = history.total_loss[-1] if history.total_loss else math.nan
+        if self.solver in _STOCHASTIC_SOLVERS:
+            n_train = n_samples
+            if early_stopping:
+                n_train = n_samples - int(round(self.validation_fraction * n_samples))
+            self.t_ += history.epochs * n_train
+        if early_stopping:
+            self.validation_scores_ = list(history.validation_accuracy)
+            self.validation_loss_curve_ = list(history.validation_loss)
+            self.best_validation_score_ = _kept_accuracy(history)
+            self.best_loss_ = None
+        else:
+            self.validation_scores_ = None
+            self.validation_loss_curve_ = None
+            self.best_validation_score_ = None
+            self.best_loss_ = min(self.loss_curve_) if self.loss_curve_ else math.nan
+
+    # --------------------------------------------------------------- predicting
+    def predict_proba(self, X):
+        """Probability of each class (columns in the order of ``classes_``).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray (n_samples, n_classes)
+        """
+        check_is_fitted(self)
+        X = _validate_data(self, X, accept_sparse=["csr", "csc"],
+                           dtype=(numpy.float64, numpy.float32), reset=False)
+        return self._get_network().predict(_dense(X, self.dtype))
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray (n_samples, n_classes)
+        """
+        probabilities = self.predict_proba(X)
+        return numpy.log(probabilities, out=probabilities)
+
+    def predict(self, X):
+        """The most probable class of each row.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray (n_samples,)
+            Labels from ``classes_``.
+        """
+        check_is_fitted(self)
+        return self.classes_[numpy.argmax(self.predict_proba(X), axis=1)]
+
+    # -------------------------------------------------------------- persistence
+    def _get_network(self):
+        """The trained network; rebuilt from ``coefs_`` and ``intercepts_`` after unpickling."""
+        network = getattr(self, "_network", None)
+        if network is None:
+            architecture = [self.coefs_[0].shape[0]] + [coef.shape[1] for coef in self.coefs_]
+            network = self._new_network(architecture, seed=0)
+            for variable, coef in zip(network.backend.weights, self.coefs_):
+                variable.set_value(numpy.ascontiguousarray(coef.T, dtype=network.dtype))
+            for variable, intercept in zip(network.backend.bias, self.intercepts_):
+                variable.set_value(numpy.asarray(intercept, dtype=network.dtype))
+            self._network = network
+        return network
+
+    def __getstate__(self):
+        # Compiled functions do not pickle; coefs_ and intercepts_ carry the weights.
+        state = super().__getstate__()
+        state.pop("_network", None)
+        return state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+def _dense(X, dtype):
+    """``X`` as a C-contiguous dense array of ``dtype`` (sparse input is densified)."""
+    if sparse.issparse(X):
+        X = X.toarray()
+    return numpy.ascontiguousarray(X, dtype=dtype)
+
+
+def _kept_accuracy(history):
+    """Validation accuracy of the weights training kept (the best epoch's)."""
+    if not history.validation_accuracy:
+        return -math.inf
+    epoch = history.best_epoch if history.restored_best and history.best_epoch else len(
+        history.validation_accuracy)
+    return history.validation_accuracy[epoch - 1]

@@ -1,0 +1,235 @@
+"""MLPClassifier: scikit-learn's estimator checks, its tools, and accuracy beside sklearn's."""
+
+import pickle
+import warnings
+
+import numpy
+import pytest
+from sklearn.datasets import load_breast_cancer, load_digits, load_iris, make_classification
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
+from sklearn.neural_network import MLPClassifier as SklearnMLPClassifier
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.utils.estimator_checks import check_estimator
+
+from mlp.estimator import MLPClassifier
+
+
+@pytest.fixture(scope="module")
+def iris():
+    return load_iris(return_X_y=True)
+
+
+def test_check_estimator_passes():
+    # Small and quick, yet enough to pass check_classifiers_train (accuracy > 0.83
+    # on blobs); every check passes, none is marked as an expected failure.
+    results = check_estimator(
+        MLPClassifier((10,), learning_rate_init=0.01, max_iter=100, random_state=0), on_fail=None
+    )
+    failed = [(r["check_name"], r["exception"]) for r in results if r["status"] == "failed"]
+    assert failed == []
+
+
+@pytest.mark.parametrize("dataset, scale", [(load_iris, False), (load_breast_cancer, True),
+                                            (load_digits, True)])
+@pytest.mark.parametrize("settings", [
+    dict(solver="sgd", learning_rate_init=0.1, max_iter=500),
+    dict(solver="adam", learning_rate_init=0.01, max_iter=500),
+    dict(solver="lbfgs", max_iter=500),
+], ids=["sgd", "adam", "lbfgs"])
+def test_accuracy_matches_sklearn(dataset, scale, settings):
+    X, y = dataset(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, stratify=y,
+                                                        random_state=0)
+    if scale:
+        scaler = StandardScaler().fit(X_train)
+        X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    ours, theirs = [], []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        # The mean over three seeds: one seed's initial weights move a small test set
+        # by a sample or two either way.
+        for seed in range(3):
+            ours.append(MLPClassifier((30,), random_state=seed, **settings)
+                        .fit(X_train, y_train).score(X_test, y_test))
+            theirs.append(SklearnMLPClassifier((30,), random_state=seed, **settings)
+                          .fit(X_train, y_train).score(X_test, y_test))
+    assert numpy.mean(ours) >= numpy.mean(theirs) - 0.01, (ours, theirs)
+
+
+def test_pipeline_grid_search_and_cross_val_score(iris):
+    X, y = iris
+    pipeline = Pipeline([("scale", StandardScaler()),
+                         ("mlp", MLPClassifier((10,), solver="lbfgs", max_iter=200, random_state=0))])
+    assert pipeline.fit(X, y).score(X, y) > 0.95
+    search = GridSearchCV(pipeline, {"mlp__hidden_layer_sizes": [(5,), (10,)],
+                                     "mlp__alpha": [1e-4, 1e-2]}, cv=3)
+    search.fit(X, y)
+    assert len(search.cv_results_["params"]) == 4
+    assert search.best_score_ > 0.9
+    scores = cross_val_score(pipeline, X, y, cv=3)
+    assert scores.shape == (3,) and scores.mean() > 0.9
+
+
+def test_string_labels_and_fitted_attributes(iris):
+    X, y = iris
+    names = numpy.array(["setosa", "versicolor", "virginica"])[y]
+    classifier = MLPClassifier((8, 6), solver="lbfgs", max_iter=300, random_state=0).fit(X, names)
+    assert list(classifier.classes_) == ["setosa", "versicolor", "virginica"]
+    assert set(classifier.predict(X)) <= set(names)
+    assert classifier.score(X, names) > 0.95
+    assert [c.shape for c in classifier.coefs_] == [(4, 8), (8, 6), (6, 3)]
+    assert [b.shape for b in classifier.intercepts_] == [(8,), (6,), (3,)]
+    assert classifier.n_layers_ == 4 and classifier.n_outputs_ == 3
+    assert classifier.out_activation_ == "softmax" and classifier.n_features_in_ == 4
+    probabilities = classifier.predict_proba(X)
+    numpy.testing.assert_allclose(probabilities.sum(axis=1), 1.0)
+    with numpy.errstate(divide="ignore"):  # a saturated softmax gives log(0) = -inf, as sklearn's
+        numpy.testing.assert_allclose(classifier.predict_log_proba(X), numpy.log(probabilities))
+
+
+def test_loss_includes_sklearn_scaled_l2_term(iris):
+    X, y = iris
+    classifier = MLPClassifier((10,), solver="lbfgs", alpha=1.0, max_iter=50, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        classifier.fit(X, y)
+    probabilities = classifier.predict_proba(X)
+    cross_entropy = -numpy.mean(numpy.log(probabilities[numpy.arange(len(y)), y]))
+    l2 = 0.5 * 1.0 * sum(numpy.sum(c**2) for c in classifier.coefs_) / len(y)
+    assert classifier.loss_ == pytest.approx(cross_entropy + l2, rel=1e-6)
+
+
+def test_early_stopping_attributes(iris):
+    X, y = iris
+    classifier = MLPClassifier((10,), learning_rate_init=0.01, early_stopping=True,
+                               max_iter=300, random_state=0).fit(X, y)
+    assert classifier.best_loss_ is None
+    assert len(classifier.validation_scores_) == classifier.n_iter_
+    assert len(classifier.validation_loss_curve_) == classifier.n_iter_
+    assert 0.8 <= classifier.best_validation_score_ <= 1.0
+    assert classifier.t_ == classifier.n_iter_ * 135
+
+
+def test_predict_before_fit_raises_not_fitted(iris):
+    with pytest.raises(NotFittedError):
+        MLPClassifier().predict(iris[0])
+
+
+def test_wrong_number_of_features_names_both(iris):
+    X, y = iris
+    classifier = MLPClassifier((5,), solver="lbfgs", max_iter=20, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        classifier.fit(X, y)
+    with pytest.raises(ValueError, match=r"3 features.*expecting 4 features"):
+        classifier.predict(X[:, :3])
+
+
+@pytest.mark.parametrize("parameters, name", [
+    (dict(hidden_layer_sizes=(0,)), "hidden_layer_sizes"),
+    (dict(hidden_layer_sizes=0), "hidden_layer_sizes"),
+    (dict(alpha=-1), "alpha"),
+    (dict(solver="foo"), "solver"),
+    (dict(momentum=1.5), "momentum"),
+    (dict(n_init=0), "n_init"),
+    (dict(class_weight="foo"), "class_weight"),
+    (dict(dtype="int8"), "dtype"),
+])
+def test_bad_parameters_raise_invalid_parameter_error(iris, parameters, name):
+    with pytest.raises(InvalidParameterError, match=f"'{name}' parameter"):
+        MLPClassifier(**parameters).fit(*iris)
+
+
+def test_multilabel_targets_are_refused(iris):
+    X = iris[0][:6]
+    with pytest.raises(ValueError, match="Multilabel"):
+        MLPClassifier().fit(X, numpy.array([[1, 0], [0, 1], [1, 1]] * 2))
+
+
+def test_convergence_warning_on_small_max_iter(iris):
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations \\(3\\)"):
+        MLPClassifier((5,), max_iter=3, random_state=0).fit(*iris)
+
+
+def test_pickle_round_trip_predicts_the_same(iris):
+    X, y = iris
+    classifier = MLPClassifier((10,), solver="lbfgs", max_iter=200, random_state=0).fit(X, y)
+    restored = pickle.loads(pickle.dumps(classifier))
+    assert "_network" not in restored.__dict__
+    numpy.testing.assert_array_equal(restored.predict_proba(X), classifier.predict_proba(X))
+    numpy.testing.assert_array_equal(restored.predict(X), classifier.predict(X))
+
+
+def test_class_weight_balanced_changes_the_fit():
+    X, y = make_classification(n_samples=300, n_features=5, weights=[0.9, 0.1], class_sep=0.5,
+                               random_state=0)
+    parameters = dict(hidden_layer_sizes=(5,), solver="lbfgs", max_iter=200, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        plain = MLPClassifier(**parameters).fit(X, y)
+        balanced = MLPClassifier(class_weight="balanced", **parameters).fit(X, y)
+    minority = y == 1
+    # Weighting the rare class up makes the model predict it more often.
+    assert (balanced.predict(X) == 1).sum() > (plain.predict(X) == 1).sum()
+    assert balanced.predict_proba(X[minority])[:, 1].mean() > plain.predict_proba(X[minority])[:, 1].mean()
+
+
+def test_n_init_keeps_the_best_of_its_seeds(iris):
+    X, y = iris
+    parameters = dict(hidden_layer_sizes=(3,), learning_rate_init=0.01, max_iter=30)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        best = MLPClassifier(n_init=3, random_state=5, **parameters).fit(X, y)
+        # With an integer random_state, initialisation i uses the seed random_state + i.
+        singles = [MLPClassifier(random_state=seed, **parameters).fit(X, y).loss_ for seed in (5, 6, 7)]
+    assert len(set(singles)) == 3
+    assert best.loss_ == pytest.approx(min(singles))
+    assert all(best.loss_ <= loss for loss in singles)
+
+
+def test_partial_fit_over_several_calls_reduces_the_loss(iris):
+    X, y = iris
+    X = StandardScaler().fit_transform(X)
+    classifier = MLPClassifier((10,), learning_rate_init=0.01, random_state=0)
+    with pytest.raises(ValueError, match="classes"):
+        classifier.partial_fit(X, y)
+    classifier.partial_fit(X, y, classes=[0, 1, 2])
+    first = classifier.loss_
+    for _ in range(30):
+        classifier.partial_fit(X, y)
+    assert classifier.n_iter_ == 1 and len(classifier.loss_curve_) == 31
+    assert classifier.t_ == 31 * len(y)
+    assert classifier.loss_ < 0.5 * first
+    assert not hasattr(MLPClassifier(solver="lbfgs"), "partial_fit")
+
+
+def test_warm_start_continues_from_the_previous_weights(iris):
+    X, y = iris
+    X = StandardScaler().fit_transform(X)
+    parameters = dict(hidden_layer_sizes=(10,), learning_rate_init=0.01, max_iter=20, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        classifier = MLPClassifier(warm_start=True, **parameters).fit(X, y)
+        first = classifier.loss_
+        classifier.fit(X, y)
+    assert len(classifier.loss_curve_) == 40
+    assert classifier.loss_ < first
+
+
+def test_float32_and_sparse_input(iris):
+    from scipy import sparse
+
+    X, y = iris
+    classifier = make_pipeline(StandardScaler(), MLPClassifier((10,), solver="lbfgs", max_iter=200,
+                                                               dtype="float32", random_state=0))
+    classifier.fit(X.astype(numpy.float32), y)
+    assert classifier[-1].coefs_[0].dtype == numpy.float32
+    assert classifier.score(X, y) > 0.95
+    dense = MLPClassifier((10,), solver="lbfgs", max_iter=100, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        dense.fit(X, y)
+    numpy.testing.assert_allclose(dense.predict_proba(sparse.csr_matrix(X)), dense.predict_proba(X))
