@@ -14,6 +14,7 @@ from mlp.layers import (
     TanhLayer,
 )
 from mlp.network import FeedForwardNetwork, Network
+from mlp.persist_estimator import load, save
 
 __version__ = "0.1.0"
 
@@ -22,7 +23,7 @@ __all__ = [
     "DivergenceError", "NotInitializedError", "History", "IdentityLayer", "InputLayer", "Layer",
     "ReLULayer",
     "SigmoidLayer", "SoftmaxLayer", "TanhLayer", "FeedForwardNetwork", "Network",
-    "MLPClassifier",
+    "MLPClassifier", "save", "load",
 ]
 
 

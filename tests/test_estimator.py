@@ -233,3 +233,31 @@ def test_float32_and_sparse_input(iris):
         warnings.simplefilter("ignore", ConvergenceWarning)
         dense.fit(X, y)
     numpy.testing.assert_allclose(dense.predict_proba(sparse.csr_matrix(X)), dense.predict_proba(X))
+
+
+def test_save_and_load_a_fitted_estimator(tmp_path):
+    import mlp
+    from mlp.persist import ModelFileError
+
+    X, y = load_iris(return_X_y=True)
+    labels = numpy.array(["setosa", "versicolor", "virginica"])[y]
+    estimator = MLPClassifier(hidden_layer_sizes=(6,), max_iter=30, random_state=0,
+                              class_weight={"setosa": 2.0, "virginica": 1.0})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        estimator.fit(X, labels)
+    path = tmp_path / "iris.npz"
+    mlp.save(estimator, path)
+    with numpy.load(path, allow_pickle=False) as archive:
+        assert "coefs_0" in archive.files
+    loaded = mlp.load(path)
+    assert isinstance(loaded, MLPClassifier)
+    numpy.testing.assert_array_equal(loaded.predict_proba(X), estimator.predict_proba(X))
+    assert loaded.classes_.tolist() == ["setosa", "versicolor", "virginica"]
+    assert loaded.get_params() == estimator.get_params()
+    assert loaded.loss_curve_ == estimator.loss_curve_ and loaded.n_iter_ == estimator.n_iter_
+    header, arrays = mlp.persist.read_model(path)
+    arrays["coefs_1"] = arrays["coefs_1"][:, :2]
+    mlp.persist.write_model(tmp_path / "edited.npz", header, arrays)
+    with pytest.raises(ModelFileError, match="edited.npz"):
+        mlp.load(tmp_path / "edited.npz")

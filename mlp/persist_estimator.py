@@ -1,0 +1,143 @@
+"""Save and load a fitted ``MLPClassifier``, and ``mlp.save`` / ``mlp.load`` for both
+front ends: one ``.npz`` of arrays and a JSON header, never pickle (see ``persist``)."""
+
+import numbers
+
+import numpy
+
+from mlp import persist
+
+__all__ = ["save", "load", "save_estimator", "load_estimator"]
+
+_KIND = "MLPClassifier"
+# Fitted attributes kept in the header as JSON (numbers, lists, None).
+_SCALAR_ATTRIBUTES = ("n_iter_", "t_", "loss_", "best_loss_", "best_validation_score_",
+                      "n_layers_", "n_outputs_", "out_activation_", "n_features_in_")
+_CURVE_ATTRIBUTES = ("loss_curve_", "validation_scores_", "validation_loss_curve_")
+
+
+def _json_value(value):
+    if isinstance(value, numpy.generic):
+        return value.item()
+    if isinstance(value, tuple):
+        return [_json_value(item) for item in value]
+    if isinstance(value, list):
+        return [_json_value(item) for item in value]
+    return value
+
+
+def _parameters(estimator):
+    parameters = {}
+    for name, value in estimator.get_params(deep=False).items():
+        if name == "random_state" and not isinstance(value, numbers.Integral):
+            value = None  # a RandomState's state is not kept; the weights are saved
+        if name == "class_weight" and isinstance(value, dict):
+            value = {"pairs": [[_json_value(label), float(weight)] for label, weight in value.items()]}
+        parameters[name] = _json_value(value)
+    return parameters
+
+
+def save_estimator(estimator, path):
+    """Save a fitted ``MLPClassifier`` (parameters, classes, weights, curves) to ``path``."""
+    from sklearn.utils.validation import check_is_fitted
+
+    check_is_fitted(estimator)
+    classes = numpy.asarray(estimator.classes_)
+    if classes.dtype == object:
+        classes = numpy.asarray(classes.tolist())
+    if classes.dtype.kind not in "biufU":
+        raise TypeError(f"Cannot save classes of dtype {classes.dtype}: use numbers or strings.")
+    header = {
+        "kind": _KIND,
+        "parameters": _parameters(estimator),
+        "classes": classes.tolist(),
+        "classes_dtype": classes.dtype.str,
+        "feature_names_in": (estimator.feature_names_in_.tolist()
+                             if hasattr(estimator, "feature_names_in_") else None),
+    }
+    for name in _SCALAR_ATTRIBUTES + _CURVE_ATTRIBUTES:
+        header[name] = _json_value(getattr(estimator, name, None))
+    arrays = {}
+    for index, (coef, intercept) in enumerate(zip(estimator.coefs_, estimator.intercepts_)):
+        arrays[f"coefs_{index}"] = coef
+        arrays[f"intercepts_{index}"] = intercept
+    persist.write_model(path, header, arrays)
+
+
+def load_estimator(path, header=None, arrays=None):
+    """Load an ``MLPClassifier`` written by :func:`save_estimator`, ready to predict."""
+    from mlp.estimator import MLPClassifier
+
+    if header is None:
+        header, arrays = persist.read_model(path)
+    if header.get("kind") != _KIND:
+        raise persist.ModelFileError(f"{path} holds a {header.get('kind')!r}, not an MLPClassifier")
+    parameters = dict(header.get("parameters") or {})
+    if isinstance(parameters.get("class_weight"), dict):
+        parameters["class_weight"] = {label: weight for label, weight in parameters["class_weight"]["pairs"]}
+    if isinstance(parameters.get("hidden_layer_sizes"), list):
+        parameters["hidden_layer_sizes"] = tuple(parameters["hidden_layer_sizes"])
+    try:
+        estimator = MLPClassifier(**parameters)
+        classes = numpy.asarray(header["classes"], dtype=numpy.dtype(header["classes_dtype"]))
+    except (TypeError, ValueError, KeyError) as error:
+        raise persist.ModelFileError(f"{path} has an invalid MLPClassifier header: {error}") from error
+    n_layers = header.get("n_layers_")
+    if not isinstance(n_layers, int) or n_layers < 2:
+        raise persist.ModelFileError(f"{path} has an invalid n_layers_: {n_layers!r}")
+    coefs, intercepts = [], []
+    for index in range(n_layers - 1):
+        for name, target in ((f"coefs_{index}", coefs), (f"intercepts_{index}", intercepts)):
+            if name not in arrays:
+                raise persist.ModelFileError(f"{path} has no array `{name}`")
+            array = arrays[name]
+            if array.dtype.kind != "f" or not numpy.isfinite(array).all():
+                raise persist.ModelFileError(f"{path}: array `{name}` is not finite floats")
+            target.append(array)
+    for index in range(1, len(coefs)):
+        if coefs[index].shape[0] != coefs[index - 1].shape[1]:
+            raise persist.ModelFileError(
+                f"{path}: array `coefs_{index}` has shape {coefs[index].shape}, which does not "
+                f"follow `coefs_{index - 1}` of shape {coefs[index - 1].shape}")
+    for index, (coef, intercept) in enumerate(zip(coefs, intercepts)):
+        if intercept.shape != (coef.shape[1],):
+            raise persist.ModelFileError(
+                f"{path}: array `intercepts_{index}` has shape {intercept.shape}, expected "
+                f"({coef.shape[1]},)")
+    if coefs[-1].shape[1] != len(classes) or coefs[0].shape[0] != header.get("n_features_in_"):
+        raise persist.ModelFileError(
+            f"{path}: the weights ({coefs[0].shape[0]} inputs, {coefs[-1].shape[1]} outputs) do not "
+            f"match n_features_in_={header.get('n_features_in_')} and {len(classes)} classes")
+    estimator.classes_ = classes
+    estimator.coefs_, estimator.intercepts_ = coefs, intercepts
+    for name in _SCALAR_ATTRIBUTES + _CURVE_ATTRIBUTES:
+        setattr(estimator, name, header.get(name))
+    if header.get("feature_names_in") is not None:
+        estimator.feature_names_in_ = numpy.asarray(header["feature_names_in"], dtype=object)
+    return estimator
+
+
+def save(model, path):
+    """Save a ``FeedForwardNetwork`` or a fitted ``MLPClassifier`` to one ``.npz`` file.
+
+    The file holds arrays and a JSON header (format version, architecture,
+    activations, classes, dtype, library version, engine); nothing in it is pickled,
+    and it is written atomically.
+    """
+    from mlp.network import FeedForwardNetwork
+
+    if isinstance(model, FeedForwardNetwork):
+        persist.save_network(model, path)
+    elif type(model).__name__ == "MLPClassifier":
+        save_estimator(model, path)
+    else:
+        raise TypeError(
+            f"`model` must be a FeedForwardNetwork or an MLPClassifier. Received: {type(model).__name__}")
+
+
+def load(path):
+    """Load what :func:`save` wrote: a ``FeedForwardNetwork`` or an ``MLPClassifier``."""
+    header, arrays = persist.read_model(path)
+    if header.get("kind") == _KIND:
+        return load_estimator(path, header, arrays)
+    return persist.load_network(path)
