@@ -229,84 +229,105 @@ def _step_plan(n_samples, batch_size, epochs, generator):
     return plan, sizes
 
 
+def _run_calls(backend, plan, settings, learning_rate, guard, interrupt, epoch, attempt_number):
+    """Run the steps of ``plan`` in compiled calls of at most ``steps_per_call`` steps.
+
+    Returns the cost vectors of the steps that ran and whether Ctrl-C stopped them. A
+    snapshot before each call is what a NaN or an interrupt inside the call restores.
+    """
+    hyper = (settings.momentum, settings.beta_1, settings.beta_2, settings.epsilon)
+    steps_per_call = _steps_per_call(plan.shape[1])
+    data_costs, costs = [], []
+    for first in range(0, len(plan), steps_per_call):
+        guard.snapshot()
+        try:
+            call_data_costs, call_costs = backend.train_steps(
+                settings.optimizer, plan[first:first + steps_per_call], settings.reg_lambda,
+                learning_rate, *hyper)
+        except KeyboardInterrupt:
+            # Cut short inside the engine: the updates may be partial.
+            guard.restore()
+            return data_costs, costs, True
+        if not (numpy.isfinite(call_data_costs).all() and numpy.isfinite(call_costs).all()):
+            guard.restore()
+            bad = call_costs[~numpy.isfinite(call_costs)]
+            raise _divergence(bad[0] if bad.size else math.nan, epoch + 1, attempt_number, settings)
+        data_costs.append(call_data_costs)
+        costs.append(call_costs)
+        if interrupt.raised:
+            return data_costs, costs, True
+    return data_costs, costs, False
+
+
+def _steps_per_call(batch_size):
+    return max(1, min(_MOST_STEPS_PER_CALL, _MOST_ROWS_PER_CALL // batch_size))
+
+
 def _run_gradient_attempt(backend, data, settings, interrupt, attempt_number, generator, progress):
     """Train from the current weights with a step-based optimiser.
 
     Steps run in compiled multi-step calls: one epoch of minibatches per call (split
-    when an epoch is long), or, for full-batch training without validation data,
-    a growing run of epochs per call. Stopping rules, Ctrl-C and the divergence
-    guard are checked between calls.
+    when an epoch is long), or, for full-batch training without validation data or
+    a schedule, a growing run of epochs per call. Stopping rules, Ctrl-C and the
+    divergence guard are checked between calls.
     """
     record, monitor, guard = _Record(), _Monitor(backend, settings, data.has_validation), _Guard(backend)
     n_samples = data.inputs.shape[0]
     batch_size = min(settings.batch_size or n_samples, n_samples)
     steps_per_epoch = -(-n_samples // batch_size)
-    steps_per_call = max(1, min(_MOST_STEPS_PER_CALL, _MOST_ROWS_PER_CALL // batch_size))
     shuffler = generator if settings.shuffle and steps_per_epoch > 1 else None
-    hyper = (settings.momentum, settings.beta_1, settings.beta_2, settings.epsilon)
-    chunk = 1
-    epoch = 0
-    stopped = "epochs"
+    # Epochs of one full-batch step can share a call only when nothing has to be
+    # looked at between them (validation, a learning-rate schedule).
+    many_epochs_per_call = (steps_per_epoch == 1 and not data.has_validation
+                            and settings.schedule == "constant")
+    chunk, epoch, stopped = 1, 0, "epochs"
     while epoch < settings.epochs and stopped == "epochs":
         epochs_now = 1
-        if steps_per_epoch == 1 and not data.has_validation:
+        if many_epochs_per_call:
             epochs_now = min(chunk, settings.epochs - epoch)
-            chunk = min(2 * chunk, steps_per_call)
+            chunk = min(2 * chunk, _steps_per_call(batch_size))
         plan, sizes = _step_plan(n_samples, batch_size, epochs_now, shuffler)
         started = time.perf_counter()
-        data_costs, costs = [], []
-        for first in range(0, len(plan), steps_per_call):
-            guard.snapshot()
-            try:
-                call_data_costs, call_costs = backend.train_steps(
-                    settings.optimizer, plan[first:first + steps_per_call], settings.reg_lambda,
-                    monitor.learning_rate, *hyper)
-            except KeyboardInterrupt:
-                # Cut short inside the engine: the updates may be partial.
-                guard.restore()
-                stopped = "interrupted"
-                break
-            if not (numpy.isfinite(call_data_costs).all() and numpy.isfinite(call_costs).all()):
-                guard.restore()
-                bad = call_costs[~numpy.isfinite(call_costs)]
-                raise _divergence(bad[0] if bad.size else math.nan, epoch + 1, attempt_number, settings)
-            data_costs.append(call_data_costs)
-            costs.append(call_costs)
-            if interrupt.raised:
-                stopped = "interrupted"
-                break
+        data_costs, costs, interrupted = _run_calls(
+            backend, plan, settings, monitor.learning_rate, guard, interrupt, epoch, attempt_number)
         if not data_costs:
-            break
+            return record, monitor, "interrupted"
         data_costs, costs = numpy.concatenate(data_costs), numpy.concatenate(costs)
-        steps_done = data_costs.size
-        starts = numpy.arange(0, steps_done, steps_per_epoch)
-        rows = sizes[:steps_done]
+        starts = numpy.arange(0, data_costs.size, steps_per_epoch)
+        rows = sizes[:data_costs.size]
         epoch_rows = numpy.add.reduceat(rows, starts)
-        epoch_losses = numpy.add.reduceat(rows * data_costs, starts) / epoch_rows
-        epoch_totals = numpy.add.reduceat(rows * costs, starts) / epoch_rows
+        epoch_losses = (numpy.add.reduceat(rows * data_costs, starts) / epoch_rows).tolist()
+        epoch_totals = (numpy.add.reduceat(rows * costs, starts) / epoch_rows).tolist()
         seconds = (time.perf_counter() - started) / starts.size
-        if data.has_validation:
-            for loss, total_loss, samples in zip(epoch_losses.tolist(), epoch_totals.tolist(),
-                                                 epoch_rows.tolist()):
-                epoch += 1
-                reason = _finish_epoch(record, monitor, backend, data, epoch, loss, total_loss,
-                                       seconds, progress, samples)
-                stopped = reason if reason and stopped == "epochs" else stopped
-            continue
-        # Without validation data an epoch's bookkeeping is a few float comparisons:
-        # keep it lean, it runs up to hundreds of thousands of times a second.
-        losses = epoch_losses.tolist()
-        record.loss.extend(losses)
-        record.total_loss.extend(epoch_totals.tolist())
-        record.seconds.extend([seconds] * len(losses))
-        for loss, samples in zip(losses, epoch_rows.tolist()):
-            epoch += 1
-            record.learning_rate.append(monitor.learning_rate)
-            reason = monitor.after_epoch(epoch, loss, loss, samples)
-            if reason and stopped == "epochs":
-                stopped = reason
-        progress.update(losses[-1], steps=len(losses))
+        reason = _record_epochs(record, monitor, backend, data, epoch, epoch_losses, epoch_totals,
+                                epoch_rows.tolist(), seconds, progress)
+        epoch += len(epoch_losses)
+        stopped = "interrupted" if interrupted else reason or "epochs"
     return record, monitor, stopped
+
+
+def _record_epochs(record, monitor, backend, data, epoch, losses, totals, rows, seconds, progress):
+    """Record epochs ``epoch + 1 ...``; return the first reason to stop among them."""
+    stopped = None
+    if data.has_validation:
+        for loss, total_loss, samples in zip(losses, totals, rows):
+            epoch += 1
+            reason = _finish_epoch(record, monitor, backend, data, epoch, loss, total_loss,
+                                   seconds, progress, samples)
+            stopped = stopped or reason
+        return stopped
+    # Without validation data an epoch's bookkeeping is a few float comparisons: keep
+    # it lean, it runs up to hundreds of thousands of times a second.
+    record.loss.extend(losses)
+    record.total_loss.extend(totals)
+    record.seconds.extend([seconds] * len(losses))
+    for loss, samples in zip(losses, rows):
+        epoch += 1
+        record.learning_rate.append(monitor.learning_rate)
+        reason = monitor.after_epoch(epoch, loss, loss, samples)
+        stopped = stopped or reason
+    progress.update(losses[-1], steps=len(losses))
+    return stopped
 
 
 def _run_lbfgs_attempt(backend, data, settings, interrupt, attempt_number, generator, progress):
