@@ -144,6 +144,33 @@ class _Monitor:
             return "early_stopping" if self.early_stopping else "plateau"
         return None
 
+    def after_epochs(self, epoch, losses, samples):
+        """:meth:`after_epoch` for a run of epochs monitored on the training loss with a
+        constant learning rate: the same rules, in a loop of local variables, because it
+        runs for every epoch of full-batch training (hundreds of thousands a second)."""
+        settings = self.settings
+        reference, since = self.reference_loss, self.since_improvement
+        best, best_epoch = self.best_loss, self.best_epoch
+        factor, patience, target = 1 - settings.tol, settings.patience, settings.target_cost
+        stopped = None
+        for loss in losses:
+            epoch += 1
+            if loss < reference * factor:
+                reference, since = loss, 0
+            else:
+                since += 1
+            if loss < best:
+                best, best_epoch = loss, epoch
+            if stopped is None:
+                if loss <= target:
+                    stopped = "target"
+                elif since >= patience:
+                    stopped = "plateau"
+        self.reference_loss, self.since_improvement = reference, since
+        self.best_loss, self.best_epoch = best, best_epoch
+        self.samples_seen += sum(samples)
+        return stopped
+
     def _schedule(self, monitored_loss):
         if self.settings.schedule == "invscaling":
             self.learning_rate = self.settings.alpha / (self.samples_seen + 1) ** self.settings.power_t
@@ -321,11 +348,15 @@ def _record_epochs(record, monitor, backend, data, epoch, losses, totals, rows, 
     record.loss.extend(losses)
     record.total_loss.extend(totals)
     record.seconds.extend([seconds] * len(losses))
-    for loss, samples in zip(losses, rows):
-        epoch += 1
-        record.learning_rate.append(monitor.learning_rate)
-        reason = monitor.after_epoch(epoch, loss, loss, samples)
-        stopped = stopped or reason
+    if monitor.settings.schedule == "constant" and not monitor.early_stopping:
+        record.learning_rate.extend([monitor.learning_rate] * len(losses))
+        stopped = monitor.after_epochs(epoch, losses, rows)
+    else:
+        for loss, samples in zip(losses, rows):
+            epoch += 1
+            record.learning_rate.append(monitor.learning_rate)
+            reason = monitor.after_epoch(epoch, loss, loss, samples)
+            stopped = stopped or reason
     progress.update(losses[-1], steps=len(losses))
     return stopped
 

@@ -1,0 +1,106 @@
+"""Side-by-side speed benchmark: mlp, mlp.MLPClassifier, scikit-learn and PyTorch eager.
+
+Every library trains the same network on the same data with the same hyperparameters;
+runs are interleaved and medians reported. ``python -m benchmarks [--quick]`` or
+``python benchmarks/compare.py``.
+"""
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make the package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks import building, machine, report, run_estimator, run_mlp, run_sklearn, run_torch
+from benchmarks.tasks import load, shrink, tasks
+from benchmarks.timing import run_interleaved
+
+HERE = Path(__file__).resolve().parent
+RUNNERS = (run_mlp, run_estimator, run_sklearn, run_torch)
+
+
+def _arguments(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="every task small, 1 repeat")
+    parser.add_argument("--repeats", type=int, default=None, help="timed runs (default 3, quick 1)")
+    parser.add_argument("--output", default=str(HERE / "results.md"), help="Markdown table")
+    parser.add_argument("--chart", default=str(HERE / "results.png"), help="PNG chart")
+    parser.add_argument("--no-torch", action="store_true", help="skip PyTorch")
+    parser.add_argument("--tasks", default=None, help="comma-separated task names (default all)")
+    parser.add_argument("--warmup", action=argparse.BooleanOptionalAction, default=None,
+                        help="one untimed run per library at the quick size first "
+                        "(default: on, off with --quick)")
+    arguments = parser.parse_args(argv)
+    if arguments.repeats is None:
+        arguments.repeats = 1 if arguments.quick else 3
+    if arguments.warmup is None:
+        arguments.warmup = not arguments.quick
+    if arguments.repeats < 1:
+        parser.error(f"--repeats must be at least 1. Received: --repeats={arguments.repeats}")
+    return arguments
+
+
+def _runners(no_torch):
+    runners, skipped = {}, {}
+    for module in RUNNERS:
+        ok, note = (False, "PyTorch skipped (--no-torch)") if module is run_torch and no_torch \
+            else module.available()
+        if ok:
+            runners[module.NAME] = module.run
+        else:
+            skipped[module.NAME] = note
+    if run_mlp.NAME not in runners:
+        raise SystemExit(skipped[run_mlp.NAME])
+    return runners, skipped
+
+
+def main(argv=None):
+    arguments = _arguments(argv)
+    started = time.perf_counter()
+    load_at_start = machine.load_average() or 0.0
+    warnings.filterwarnings("ignore", message=".*could not link to a BLAS.*")
+    runners, skipped = _runners(arguments.no_torch)
+    chosen = tasks(arguments.quick)
+    if arguments.tasks:
+        names = arguments.tasks.split(",")
+        chosen = [task for task in chosen if task.name in names]
+    def log(line):
+        print(f"[{time.perf_counter() - started:6.1f} s] {line}", flush=True)
+
+    log(f"machine: {machine.describe()}")
+    log("building costs (fresh processes)")
+    seen, build_rows = set(), []
+    for task in chosen:
+        kind = (task.architecture, task.activation, task.dtype)
+        if kind not in seen:
+            seen.add(kind)
+            build_rows.append(building.measure_in_subprocess(*kind))
+            log(f"  {build_rows[-1]}")
+    results, n_train = {}, {}
+    for task in chosen:
+        log(f"{task.name}: {task.title}")
+        data, warmup = load(task), shrink(task)
+        n_train[task.name] = len(data.X_train)
+        warmup_data = load(warmup) if arguments.warmup else None
+        results[task.name] = run_interleaved(runners, task, data, warmup, warmup_data,
+                                             arguments.repeats, log=log)
+    log("GEMM peak")
+    gemm = machine.gemm_peak(min_seconds=0.05 if arguments.quick else 0.3)
+    info = {"machine": machine.describe(), "quick": arguments.quick, "repeats": arguments.repeats,
+            "skipped": skipped, "warmup": arguments.warmup, "torch_threads": run_torch.THREADS,
+            "load": (load_at_start, machine.load_average() or 0.0),
+            "wall_seconds": time.perf_counter() - started}
+    text = report.markdown(info, chosen, n_train, results, gemm, build_rows)
+    Path(arguments.output).parent.mkdir(parents=True, exist_ok=True)
+    Path(arguments.output).write_text(text)
+    report.chart(arguments.chart, chosen, results)
+    print(text)
+    print(f"wrote {arguments.output} and {arguments.chart} in {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,76 @@
+"""The speed benchmark runs end to end (``python -m benchmarks --quick``), with and
+without PyTorch, and writes a table with a row per task, positive ratios and a chart."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TASKS = ("digits", "large-float32", "large-float64", "xor")
+BUILD_ROWS = ("64-100-10 | sigmoid | float64", "256-512-512-10 | relu | float32",
+              "256-512-512-10 | relu | float64", "2-2-2 | sigmoid | float64")
+
+
+def _run_quick(tmp_path, block_torch=False):
+    environment = dict(os.environ)
+    if block_torch:
+        # A module named torch that fails to import, ahead of any installed one.
+        blocker = tmp_path / "blocker"
+        blocker.mkdir()
+        (blocker / "torch.py").write_text("raise ImportError('torch blocked by the test')\n")
+        environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(blocker), str(ROOT),
+                                                                  environment.get("PYTHONPATH")]))
+    table, chart = tmp_path / "r.md", tmp_path / "r.png"
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--output", str(table), "--chart", str(chart)],
+        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=900,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return table.read_text(), chart
+
+
+def _summary_rows(text):
+    """``{task: [cells]}`` and the header of the training-time table."""
+    section = text.split("## Training time", 1)[1].split("\n## ", 1)[0]
+    lines = [line for line in section.splitlines() if line.startswith("|")]
+    header = [cell.strip() for cell in lines[0].strip("|").split("|")]
+    rows = {}
+    for line in lines[2:]:
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        rows[cells[0]] = dict(zip(header, cells))
+    return header, rows
+
+
+def _check_table(text, chart):
+    header, rows = _summary_rows(text)
+    assert set(TASKS) <= set(rows), f"missing task rows in {sorted(rows)}"
+    ratio_columns = [column for column in header if column.endswith(" / mlp")]
+    assert "scikit-learn / mlp" in ratio_columns
+    for task in TASKS:
+        for column in ratio_columns:
+            assert float(rows[task][column]) > 0, (task, column, rows[task][column])
+    for row in BUILD_ROWS:
+        assert row in text
+    assert re.search(r"\| peak \| \*\*[0-9.]+\*\* \| \*\*[0-9.]+\*\* \|", text)
+    assert re.search(r"machine: .+, \d+ cores", text)
+    assert chart.exists() and chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    return header
+
+
+def test_quick_benchmark_with_pytorch(tmp_path):
+    # PyTorch is optional: where it is installed, its column must be there.
+    pytest.importorskip("torch")
+    text, chart = _run_quick(tmp_path)
+    header = _check_table(text, chart)
+    assert "PyTorch eager / mlp" in header
+
+
+def test_quick_benchmark_skips_pytorch_when_it_cannot_be_imported(tmp_path):
+    text, chart = _run_quick(tmp_path, block_torch=True)
+    header = _check_table(text, chart)
+    assert not any("PyTorch" in column for column in header)
+    assert re.search(r"\*\*PyTorch eager skipped\*\*: PyTorch not installed", text)
