@@ -17,6 +17,6 @@ setup(
     packages=find_packages(include=["mlp", "mlp.*"]),
     python_requires=">=3.11",
     install_requires=["pytensor>=2.30", "numpy>=1.26", "scipy>=1.11", "tqdm>=4.60"],
-    extras_require={"theano": ["theano==1.0.5", "numpy==1.23.5", "scipy<1.12"], "plot": ["matplotlib"]},
+    extras_require={"theano": ["theano==1.0.5", "numpy==1.23.5", "scipy<1.12", "mkl"], "plot": ["matplotlib"]},
     license="MIT",
 )

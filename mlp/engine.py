@@ -10,7 +10,9 @@ Everything else in the package takes its names from here, so both engines run
 the same code. ``mlp.engine.name`` says which engine runs.
 """
 
+import ctypes
 import os
+import sys
 
 __all__ = [
     "name", "version", "tensor", "shared", "function", "grad", "ancestors",
@@ -31,7 +33,30 @@ def _requested_engine():
     return requested
 
 
+def _skip_c_blas_probe():
+    # PyTensor's default backend is Numba, whose matrix products call the BLAS that
+    # ships inside the SciPy wheel (through scipy.linalg.cython_blas); PyTensor's own
+    # C-BLAS link flags are never used. Left unset, PyTensor probes the system for a
+    # C BLAS to link and warns that it found none; an explicit empty value skips that
+    # probe. A user's own blas__ldflags (or a C linker chosen with linker=cvm and a
+    # BLAS to link) is left alone.
+    flags = os.environ.get("PYTENSOR_FLAGS", "")
+    if "blas" in flags or "linker" in flags or _config_file_mentions("blas"):
+        return
+    os.environ["PYTENSOR_FLAGS"] = ",".join(filter(None, [flags, "blas__ldflags="]))
+
+
+def _config_file_mentions(word):
+    paths = [os.environ.get("PYTENSORRC", ""), os.path.expanduser("~/.pytensorrc")]
+    for path in filter(os.path.isfile, filter(None, paths)):
+        with open(path, encoding="utf-8") as config_file:
+            if word in config_file.read():
+                return True
+    return False
+
+
 def _load_pytensor():
+    _skip_c_blas_probe()
     import pytensor
     import pytensor.tensor as tensor_module
     from pytensor.gradient import disconnected_grad as stop
@@ -61,13 +86,34 @@ def _load_pytensor():
     }
 
 
+def _theano_blas_flags():
+    """Link flags for the MKL that ``requirements-theano.txt`` installs, or "" (none).
+
+    The ``mkl`` wheel puts ``libmkl_rt.so.N`` (and the ``libmkl_rt.so`` link the
+    Makefile adds) in the environment's ``lib`` folder. Loading it here, globally,
+    lets Theano's compiled modules find it without an rpath, whose commas the
+    THEANO_FLAGS syntax cannot hold.
+    """
+    folder = os.path.join(sys.prefix, "lib")
+    library = os.path.join(folder, "libmkl_rt.so")
+    if not os.path.exists(library):
+        return ""
+    try:
+        ctypes.CDLL(library, mode=ctypes.RTLD_GLOBAL)
+    except OSError:
+        return ""
+    return f"-L{folder} -lmkl_rt"
+
+
 def _load_theano():
     # Theano 1.0.5 probes BLAS through numpy.distutils at import, which Python
-    # 3.11's NumPy no longer has; an empty ldflags skips the probe. A user's own
+    # 3.11's NumPy no longer has: give it explicit flags, MKL's when installed, else
+    # empty (then it multiplies through NumPy's C-API, and warns). A user's own
     # blas.ldflags is kept.
     flags = os.environ.get("THEANO_FLAGS", "")
     if "blas.ldflags" not in flags and "blas__ldflags" not in flags:
-        os.environ["THEANO_FLAGS"] = ",".join(filter(None, [flags, "blas.ldflags="]))
+        ldflags = _theano_blas_flags()
+        os.environ["THEANO_FLAGS"] = ",".join(filter(None, [flags, f"blas.ldflags={ldflags}"]))
     import theano
     import theano.tensor as tensor_module
     from theano.gof.graph import ancestors as graph_ancestors

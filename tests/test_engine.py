@@ -24,3 +24,20 @@ def test_softmax_normalises_each_row():
     softmax = engine.function([matrix], engine.softmax(matrix))
     values = numpy.array([[1.0, 2.0, 3.0], [0.0, 0.0, 10.0]])
     numpy.testing.assert_allclose(softmax(values).sum(axis=1), [1.0, 1.0])
+
+
+def test_no_blas_warning_with_the_readmes_install():
+    # The default Numba backend multiplies matrices with SciPy's bundled BLAS; the
+    # engine must not warn that it could not link one.
+    import subprocess
+    import sys
+    script = ("import numpy, mlp; n = mlp.FeedForwardNetwork([2, 3, 2], random_state=0); "
+              "n.initialize(); n.train(numpy.eye(2), [0, 1], epochs=5, restarts=0)")
+    environment = {key: value for key, value in os.environ.items() if key != "PYTENSOR_FLAGS"}
+    if "PYTENSOR_FLAGS" in os.environ:  # keep CI's compile-cache folder, without BLAS flags
+        kept = [flag for flag in os.environ["PYTENSOR_FLAGS"].split(",") if "blas" not in flag]
+        environment["PYTENSOR_FLAGS"] = ",".join(kept)
+    result = subprocess.run([sys.executable, "-W", "default", "-c", script], capture_output=True,
+                            text=True, env=environment, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "BLAS" not in result.stderr, result.stderr
