@@ -97,10 +97,11 @@ class NetworkBackend:
         if regularize_bias is None:
             regularize_bias = getattr(network, "regularize_bias", True)
         self.regularize_bias = bool(regularize_bias)
-        if self.layers[-1].activation != "softmax":
+        self.output = self.layers[-1].activation
+        if self.output not in objectives.OBJECTIVES:
             raise ValueError(
-                f"The last layer must be a SoftmaxLayer (the cost is a softmax "
-                f"cross-entropy). Received: {self.layers[-1]}"
+                f"The last layer must be a SoftmaxLayer (classes) or a SigmoidLayer "
+                f"(independent labels): the cost is their cross-entropy. Received: {self.layers[-1]}"
             )
         weights, biases = initial_parameters(
             self.architecture, self._activations(), self.init, network.generator, self.dtype
@@ -220,7 +221,7 @@ class NetworkBackend:
     def _costs(self, indices, reg_lambda):
         """Data term and full cost of the training rows ``indices``, from ONE graph."""
         logits, _ = self._forward(self.data_inputs[indices])
-        data_cost = objectives.categorical_crossentropy(
+        data_cost = objectives.OBJECTIVES[self.output](
             logits, self.data_targets[indices], self.data_weights[indices]
         )
         verify_cost_reaches(data_cost, self.parameters)
@@ -394,7 +395,7 @@ class NetworkBackend:
         return float(data_cost), float(cost), gradient
 
     def activate(self, inputs):
-        """Forward pass: the softmax output for the input matrix ``inputs``."""
+        """Forward pass: the output (softmax, or sigmoid for multilabel) for ``inputs``."""
         return self._activate(inputs)
 
     def backprop(self, inputs, targets, reg_lambda, alpha, momentum):

@@ -304,7 +304,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         hidden = self._hidden_layer_sizes()
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, y = self._validate_training_data(X, y, first_pass, incremental)
-        labels = numpy.searchsorted(self.classes_, y)
+        labels = y if y.ndim == 2 else numpy.searchsorted(self.classes_, y)
         weights = self._sample_weights(X, y, sample_weight)
         architecture = [X.shape[1], *hidden, len(self.classes_)]
         with warnings.catch_warnings():
@@ -352,11 +352,13 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         X = _dense(X, self.dtype)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        if type_of_target(y).startswith("multilabel"):
-            raise ValueError(
-                "Multilabel targets (an indicator matrix y) are not supported yet by "
-                "mlp.MLPClassifier; give one label per row."
-            )
+        new_model = (first_pass and not incremental) or not hasattr(self, "out_activation_")
+        if type_of_target(y) == "multilabel-indicator":
+            return X, self._multilabel_targets(y, new_model)
+        if new_model:
+            self.out_activation_ = "softmax"
+        elif self.out_activation_ == "logistic":
+            raise ValueError("This model was fitted on multilabel targets; y must be an indicator matrix.")
         check_classification_targets(y)
         if y.ndim != 1:
             raise ValueError(f"y must be one label per row, shape (n_samples,). Received shape {y.shape}")
@@ -381,6 +383,21 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             )
         return X, y
 
+    def _multilabel_targets(self, y, first_pass):
+        """Independent labels: one sigmoid output per column, classes_ = column numbers."""
+        if first_pass:
+            self.classes_ = numpy.arange(y.shape[1])
+            self.out_activation_ = "logistic"
+        elif getattr(self, "out_activation_", None) != "logistic" or y.shape[1] != len(self.classes_):
+            raise ValueError(
+                f"y has {y.shape[1]} label columns but the model was fitted with "
+                f"{len(self.classes_)} {'labels' if self.out_activation_ == 'logistic' else 'classes'}."
+            )
+        return numpy.asarray(y, dtype=numpy.float64)
+
+    def _output(self):
+        return "sigmoid" if getattr(self, "out_activation_", None) == "logistic" else "softmax"
+
     def _sample_weights(self, X, y, sample_weight):
         """Row weights from ``sample_weight`` and ``class_weight``, or None for equal ones."""
         if sample_weight is None and self.class_weight is None:
@@ -400,7 +417,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
     def _new_network(self, architecture, seed):
         network = FeedForwardNetwork(architecture, activation=_ACTIVATIONS[self.activation],
-                                     random_state=seed, dtype=self.dtype, regularize_bias=False)
+                                     random_state=seed, dtype=self.dtype, regularize_bias=False,
+                                     output=self._output())
         network.initialize()
         return network
 
@@ -489,7 +507,6 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self.intercepts_ = [bias.copy() for bias in network.bias]
         self.n_layers_ = len(network.architecture)
         self.n_outputs_ = network.architecture[-1]
-        self.out_activation_ = "softmax"
         early_stopping = self._uses_early_stopping() and not incremental
         if first_pass:
             self.loss_curve_ = []
@@ -557,7 +574,10 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             Labels from ``classes_``.
         """
         check_is_fitted(self)
-        return self.classes_[numpy.argmax(self.predict_proba(X), axis=1)]
+        probabilities = self.predict_proba(X)
+        if self._output() == "sigmoid":
+            return (probabilities > 0.5).astype(numpy.int64)
+        return self.classes_[numpy.argmax(probabilities, axis=1)]
 
     # -------------------------------------------------------------- persistence
     def _get_network(self):

@@ -9,7 +9,7 @@ from mlp.backend import OPTIMIZERS, NetworkBackend
 from mlp.data import stratified_split
 from mlp.errors import NotInitializedError
 from mlp.init import INITIALIZERS
-from mlp.layers import LAYERS_BY_ACTIVATION, InputLayer, SoftmaxLayer
+from mlp.layers import LAYERS_BY_ACTIVATION, InputLayer, SigmoidLayer, SoftmaxLayer
 from mlp.validation import (
     check_architecture,
     check_choice,
@@ -22,6 +22,7 @@ from mlp.validation import (
 __all__ = ["Network", "FeedForwardNetwork"]
 
 _DTYPES = ("float32", "float64")
+_OUTPUT_LAYERS = {"softmax": SoftmaxLayer, "sigmoid": SigmoidLayer}
 
 
 class Network:
@@ -87,6 +88,10 @@ class FeedForwardNetwork(Network):
         Floating-point type of the parameters and the compiled graph.
     regularize_bias : bool, default True
         Whether ``reg_lambda`` penalises the biases too, as the seed's cost does.
+    output : {"softmax", "sigmoid"}, default "softmax"
+        ``"softmax"``: one class per row (the seed). ``"sigmoid"``: independent labels
+        (multilabel), each output a probability, trained with the binary cross-entropy;
+        ``y`` is then an indicator matrix.
 
     Examples
     --------
@@ -100,7 +105,7 @@ class FeedForwardNetwork(Network):
     """
 
     def __init__(self, architecture, activation="sigmoid", init="glorot", random_state=None,
-                 dtype="float64", regularize_bias=True):
+                 dtype="float64", regularize_bias=True, output="softmax"):
         super().__init__(architecture)
         self.activation = check_choice("activation", activation, LAYERS_BY_ACTIVATION)
         self.init = check_choice("init", init, INITIALIZERS)
@@ -115,6 +120,7 @@ class FeedForwardNetwork(Network):
             )
         self.random_state = random_state
         self.regularize_bias = bool(regularize_bias)
+        self.output = check_choice("output", output, _OUTPUT_LAYERS)
         self.generator = None
 
     def initialize(self):
@@ -127,7 +133,7 @@ class FeedForwardNetwork(Network):
         layers = [InputLayer(units=self.architecture[0])]
         for units in self.architecture[1:-1]:
             layers.append(hidden_layer(units=units))
-        layers.append(SoftmaxLayer(units=self.architecture[-1]))
+        layers.append(_OUTPUT_LAYERS[self.output](units=self.architecture[-1]))
         self.layers = layers
         self.generator = numpy.random.default_rng(self.random_state)
         self.backend = NetworkBackend(self)
@@ -168,8 +174,12 @@ class FeedForwardNetwork(Network):
         return self.backend.activate(inputs)
 
     def classify(self, inputs):
-        """Return the most probable class (an integer in ``[0, architecture[-1])``) per row."""
-        return numpy.argmax(self.predict(inputs), axis=1)
+        """Return the most probable class (an integer in ``[0, architecture[-1])``) per row;
+        with ``output="sigmoid"``, the 0/1 indicator matrix of outputs above one half."""
+        probabilities = self.predict(inputs)
+        if self.output == "sigmoid":
+            return (probabilities > 0.5).astype(numpy.int64)
+        return numpy.argmax(probabilities, axis=1)
 
     def train(self, X, y, alpha=None, reg_lambda=0.0001, epochs=10000, momentum=0.9, *,
               target_cost=0.01, tol=1e-4, patience=None, restarts=None, verbose=False,
@@ -263,7 +273,8 @@ class FeedForwardNetwork(Network):
         if batch_size is not None:
             batch_size = check_number("batch_size", batch_size, minimum=1, integer=True)
         inputs = check_inputs(X, self.architecture[0], self.dtype)
-        targets = check_targets(y, inputs.shape[0], self.architecture[-1], self.dtype)
+        targets = check_targets(y, inputs.shape[0], self.architecture[-1], self.dtype,
+                                multilabel=self.output == "sigmoid")
         weights = None
         if sample_weight is not None:
             weights = check_sample_weights(sample_weight, inputs.shape[0], self.dtype)
@@ -320,13 +331,16 @@ class FeedForwardNetwork(Network):
                                              name="validation_data[0]")
             validation_targets = check_targets(validation_data[1], validation_inputs.shape[0],
                                                self.architecture[-1], self.dtype,
-                                               name="validation_data[1]")
+                                               name="validation_data[1]",
+                                               multilabel=self.output == "sigmoid")
             return training.TrainingData(inputs, targets, weights, validation_inputs, validation_targets)
         if validation_fraction is None:
             return training.TrainingData(inputs, targets, weights)
         fraction = check_number("validation_fraction", validation_fraction, minimum=0, maximum=1,
                                 include_minimum=False, include_maximum=False)
-        train_rows, validation_rows = stratified_split(targets.argmax(axis=1), fraction, self.generator)
+        # Independent labels have no class to stratify by: every row is one stratum.
+        strata = targets.argmax(axis=1) if self.output == "softmax" else numpy.zeros(len(targets), int)
+        train_rows, validation_rows = stratified_split(strata, fraction, self.generator)
         if validation_rows.size == 0 or train_rows.size == 0:
             raise ValueError(
                 f"`validation_fraction`={validation_fraction!r} leaves no rows to "

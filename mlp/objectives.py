@@ -2,7 +2,7 @@
 
 from mlp import engine
 
-__all__ = ["log_softmax", "categorical_crossentropy", "l2_penalty"]
+__all__ = ["log_softmax", "categorical_crossentropy", "binary_crossentropy", "l2_penalty"]
 
 
 def log_softmax(logits):
@@ -40,6 +40,25 @@ def categorical_crossentropy(logits, targets, sample_weights=None):
     if sample_weights is None:
         return tensor.mean(per_sample)
     return tensor.sum(sample_weights * per_sample) / tensor.sum(sample_weights)
+
+
+def binary_crossentropy(logits, targets, sample_weights=None):
+    """Independent sigmoid outputs (multilabel): per row, the sum over outputs of the
+    binary cross-entropy, then the (weighted) mean over rows, as scikit-learn's.
+
+    ``-t log(sigmoid(z)) - (1 - t) log(1 - sigmoid(z))`` is written
+    ``max(z, 0) - t z + log(1 + exp(-|z|))``, which neither overflows nor takes log(0).
+    """
+    tensor = engine.tensor
+    per_output = (tensor.maximum(logits, 0) - targets * logits
+                  + tensor.log1p(tensor.exp(-abs(logits))))
+    per_sample = tensor.sum(per_output, axis=1)
+    if sample_weights is None:
+        return tensor.mean(per_sample)
+    return tensor.sum(sample_weights * per_sample) / tensor.sum(sample_weights)
+
+
+OBJECTIVES = {"softmax": categorical_crossentropy, "sigmoid": binary_crossentropy}
 
 
 def l2_penalty(parameters):

@@ -285,6 +285,8 @@ def _network_header(network):
         "activations": [layer.activation for layer in network.layers[1:]],
         "init": network.init,
         "dtype": network.dtype,
+        "output": network.output,
+        "regularize_bias": network.regularize_bias,
         "classes": None,
         "random_state": None if random_state is None else int(random_state),
     }
@@ -334,6 +336,11 @@ def _header_settings(path, header):
         activation = check_choice("activation", header["activation"], LAYERS_BY_ACTIVATION)
         init = check_choice("init", header["init"], INITIALIZERS)
         dtype = check_choice("dtype", header["dtype"], _DTYPES)
+        # Files from before multilabel support hold softmax networks.
+        output = check_choice("output", header.get("output", "softmax"), ("softmax", "sigmoid"))
+        regularize_bias = header.get("regularize_bias", True)
+        if not isinstance(regularize_bias, bool):
+            raise ValueError(f"regularize_bias must be true or false. Found: {regularize_bias!r}")
     except KeyError as error:
         raise _model_file_error(path, f"its header has no {error} entry") from None
     except (TypeError, ValueError) as error:
@@ -345,14 +352,14 @@ def _header_settings(path, header):
             path, f"its header's random_state must be null or a non-negative integer. "
                   f"Found: {random_state!r}"
         )
-    _check_activations(path, header, architecture, activation)
+    _check_activations(path, header, architecture, activation, output)
     return {"architecture": architecture, "activation": activation, "init": init, "dtype": dtype,
-            "random_state": random_state}
+            "random_state": random_state, "output": output, "regularize_bias": regularize_bias}
 
 
-def _check_activations(path, header, architecture, activation):
+def _check_activations(path, header, architecture, activation, output):
     """Refuse per-layer activations that disagree with ``activation`` (a hand-edited header)."""
-    expected = [activation] * (len(architecture) - 2) + ["softmax"]
+    expected = [activation] * (len(architecture) - 2) + [output]
     found = header.get("activations", expected)
     if found != expected:
         raise _model_file_error(

@@ -204,10 +204,17 @@ class _Record:
 
 
 def _evaluate(backend, inputs, targets):
-    """Cross-entropy and accuracy of the current weights on held-out rows."""
+    """Cross-entropy and accuracy of the current weights on held-out rows (multilabel:
+    the summed binary cross-entropy and the share of rows with every label right)."""
     probabilities = backend.activate(inputs)
     tiny = numpy.finfo(probabilities.dtype).tiny
     log_probabilities = numpy.log(numpy.maximum(probabilities, tiny))
+    if backend.output == "sigmoid":
+        log_complements = numpy.log(numpy.maximum(1 - probabilities, tiny))
+        loss = float(-numpy.mean(numpy.sum(targets * log_probabilities
+                                           + (1 - targets) * log_complements, axis=1)))
+        accuracy = float(numpy.mean(((probabilities > 0.5) == (targets > 0.5)).all(axis=1)))
+        return loss, accuracy
     loss = float(-numpy.mean(numpy.sum(targets * log_probabilities, axis=1)))
     accuracy = float(numpy.mean(probabilities.argmax(axis=1) == targets.argmax(axis=1)))
     return loss, accuracy
@@ -458,7 +465,9 @@ def train(backend, data, settings, generator):
     history.epochs = len(record.loss)
     history.best_epoch = monitor.best_epoch
     n_classes = data.targets.shape[1]
-    history.chance_level = bool(history.loss) and _is_chance_level(history.loss[-1], n_classes)
+    # Chance level is ln K for K exclusive classes; independent labels have no such mark.
+    history.chance_level = (bool(history.loss) and backend.output == "softmax"
+                            and _is_chance_level(history.loss[-1], n_classes))
     if history.stopped != "interrupted":
         _warn_if_stuck(history, n_classes, settings)
     return history

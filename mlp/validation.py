@@ -122,11 +122,12 @@ def check_inputs(inputs, n_features, dtype, name="X"):
     return array
 
 
-def check_targets(targets, n_samples, n_classes, dtype, name="y"):
+def check_targets(targets, n_samples, n_classes, dtype, name="y", multilabel=False):
     """Return the targets as one-hot rows of ``dtype``, shape ``(n_samples, n_classes)``.
 
     ``targets`` is either one-hot (or probability) rows, as in the seed, or a vector
-    of integer labels in ``[0, n_classes)``.
+    of integer labels in ``[0, n_classes)``. With ``multilabel`` it is an indicator
+    matrix: values in [0, 1], any number of ones per row.
     """
     array = _as_numeric_array(name, targets)
     if array.ndim == 2 and array.shape[1] == 1 and n_classes != 1:
@@ -144,6 +145,11 @@ def check_targets(targets, n_samples, n_classes, dtype, name="y"):
     if not numpy.isfinite(array).all():
         raise ValueError(f"`{name}` contains NaN or infinity.")
     if array.ndim == 1:
+        if multilabel:
+            raise ValueError(
+                f"`{name}` must be an indicator matrix (n_samples, {n_classes}) for a network "
+                f"with output='sigmoid'. Received: {name} with shape {array.shape}"
+            )
         return _one_hot(array, n_classes, dtype, name)
     if array.shape[1] != n_classes:
         raise ValueError(
@@ -152,6 +158,8 @@ def check_targets(targets, n_samples, n_classes, dtype, name="y"):
         )
     if (array < 0).any() or (array > 1).any():
         raise ValueError(f"`{name}` must hold values in [0, 1] (one-hot rows).")
+    if multilabel:
+        return numpy.ascontiguousarray(array, dtype=dtype)
     row_sums = array.sum(axis=1)
     wrong = numpy.flatnonzero(numpy.abs(row_sums - 1) > 1e-6)
     if wrong.size:

@@ -45,12 +45,17 @@ def graph_gradient(backend, inputs, targets, reg_lambda):
     return gradient
 
 
-@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
-def test_gradient_matches_finite_differences(activation):
-    network = make_network([3, 5, 4, 3], activation=activation, random_state=3)
+@pytest.mark.parametrize("activation, output", [("sigmoid", "softmax"), ("tanh", "softmax"),
+                                                ("relu", "softmax"), ("identity", "softmax"),
+                                                ("tanh", "sigmoid")])
+def test_gradient_matches_finite_differences(activation, output):
+    network = make_network([3, 5, 4, 3], activation=activation, random_state=3, output=output)
     rng = numpy.random.default_rng(4)
     inputs = rng.normal(size=(7, 3))
-    targets = numpy.eye(3)[rng.integers(0, 3, size=7)]
+    if output == "softmax":
+        targets = numpy.eye(3)[rng.integers(0, 3, size=7)]
+    else:  # independent labels: any number of ones per row
+        targets = rng.integers(0, 2, size=(7, 3)).astype(float)
     reg_lambda = 0.01
     backend = network.backend
     analytic = graph_gradient(backend, inputs, targets, reg_lambda)

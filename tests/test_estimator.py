@@ -143,12 +143,6 @@ def test_bad_parameters_raise_invalid_parameter_error(iris, parameters, name):
         MLPClassifier(**parameters).fit(*iris)
 
 
-def test_multilabel_targets_are_refused(iris):
-    X = iris[0][:6]
-    with pytest.raises(ValueError, match="Multilabel"):
-        MLPClassifier().fit(X, numpy.array([[1, 0], [0, 1], [1, 1]] * 2))
-
-
 def test_convergence_warning_on_small_max_iter(iris):
     with pytest.warns(ConvergenceWarning, match="Maximum iterations \\(3\\)"):
         MLPClassifier((5,), max_iter=3, random_state=0).fit(*iris)
@@ -261,3 +255,33 @@ def test_save_and_load_a_fitted_estimator(tmp_path):
     mlp.persist.write_model(tmp_path / "edited.npz", header, arrays)
     with pytest.raises(ModelFileError, match="edited.npz"):
         mlp.load(tmp_path / "edited.npz")
+
+
+def test_multilabel_indicator_targets_like_sklearn():
+    from sklearn.datasets import make_multilabel_classification
+
+    X, Y = make_multilabel_classification(n_samples=300, n_features=10, n_classes=4, random_state=0)
+    X_train, X_test, Y_train, Y_test = train_test_split(X, Y, test_size=0.3, random_state=0)
+    scaler = StandardScaler().fit(X_train)
+    X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    settings = dict(hidden_layer_sizes=(30,), solver="adam", learning_rate_init=0.01, max_iter=300,
+                    random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = MLPClassifier(**settings).fit(X_train, Y_train)
+        theirs = SklearnMLPClassifier(**settings).fit(X_train, Y_train)
+    assert ours.out_activation_ == theirs.out_activation_ == "logistic"
+    assert ours.classes_.tolist() == theirs.classes_.tolist() == [0, 1, 2, 3]
+    predicted = ours.predict(X_test)
+    assert predicted.shape == Y_test.shape and set(numpy.unique(predicted)) <= {0, 1}
+    probabilities = ours.predict_proba(X_test)
+    assert probabilities.shape == (len(X_test), 4) and not numpy.allclose(probabilities.sum(axis=1), 1)
+    # Subset accuracy (every label of a row right), as scikit-learn scores multilabel.
+    assert ours.score(X_test, Y_test) >= theirs.score(X_test, Y_test) - 0.05
+    assert ours.n_outputs_ == 4 and ours.coefs_[-1].shape == (30, 4)
+    warm = MLPClassifier(hidden_layer_sizes=(5,), max_iter=5, warm_start=True, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warm.fit(X_train, Y_train)
+        with pytest.raises(ValueError, match="y has 3 label columns"):
+            warm.fit(X_train, Y_train[:, :3])

@@ -32,3 +32,21 @@ def test_crossentropy_is_finite_when_the_softmax_saturates():
 def test_l2_penalty_sums_every_square():
     shared = [engine.shared(numpy.array([[1.0, -2.0]])), engine.shared(numpy.array([3.0]))]
     assert float(engine.function([], l2_penalty(shared))()) == 14.0
+
+
+def test_binary_crossentropy_matches_numpy_and_survives_saturation():
+    from mlp.objectives import binary_crossentropy
+
+    logits_matrix = engine.tensor.matrix(dtype="float64")
+    targets_matrix = engine.tensor.matrix(dtype="float64")
+    function = engine.function([logits_matrix, targets_matrix],
+                               binary_crossentropy(logits_matrix, targets_matrix))
+    rng = numpy.random.default_rng(1)
+    logits = rng.normal(size=(5, 3))
+    targets = rng.integers(0, 2, size=(5, 3)).astype(float)
+    p = 1 / (1 + numpy.exp(-logits))
+    expected = -numpy.mean(numpy.sum(targets * numpy.log(p) + (1 - targets) * numpy.log(1 - p), axis=1))
+    assert abs(float(function(logits, targets)) - expected) < 1e-12
+    saturated = numpy.array([[800.0, -800.0]])
+    assert float(function(saturated, numpy.array([[1.0, 0.0]]))) == 0.0
+    assert abs(float(function(saturated, numpy.array([[0.0, 1.0]]))) - 1600.0) < 1e-9

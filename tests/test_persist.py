@@ -346,3 +346,15 @@ def test_network_save_and_load_methods(tmp_path):
     X = numpy.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     numpy.testing.assert_array_equal(loaded.predict(X), network.predict(X))
     assert loaded.architecture == [2, 3, 2] and loaded.activation == "tanh"
+
+
+def test_a_multilabel_network_keeps_its_sigmoid_outputs(tmp_path):
+    from mlp import FeedForwardNetwork
+
+    network = make_network([3, 4, 2], output="sigmoid", random_state=0)
+    path = tmp_path / "multilabel.npz"
+    network.save(path)
+    loaded = FeedForwardNetwork.load(path)
+    X = numpy.random.default_rng(0).normal(size=(5, 3))
+    assert loaded.output == "sigmoid"
+    numpy.testing.assert_array_equal(loaded.predict(X), network.predict(X))

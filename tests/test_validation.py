@@ -102,6 +102,17 @@ def test_bad_prediction_input(inputs, match):
         network.predict(inputs)
 
 
+def test_a_multilabel_network_wants_an_indicator_matrix():
+    network = make_network([2, 3, 2], random_state=0, output="sigmoid")
+    with pytest.raises(ValueError, match=r"`y` must be an indicator matrix.*shape \(4,\)"):
+        network.train(XOR, LABELS)
+    history = network.train(XOR, numpy.array([[1, 1], [0, 1], [1, 0], [0, 0]]), epochs=3)
+    assert history.epochs == 3
+    assert network.classify(XOR).shape == (4, 2)
+    with pytest.raises(ValueError, match="output='linear'"):
+        FeedForwardNetwork([2, 2], output="linear")
+
+
 def test_epochs_zero_trains_nothing():
     network = make_network([2, 3, 2], random_state=0)
     before = network.weights
