@@ -358,3 +358,34 @@ def test_a_multilabel_network_keeps_its_sigmoid_outputs(tmp_path):
     X = numpy.random.default_rng(0).normal(size=(5, 3))
     assert loaded.output == "sigmoid"
     numpy.testing.assert_array_equal(loaded.predict(X), network.predict(X))
+
+
+def _other_engine_python():
+    """The Makefile's environment of the other engine, when it has been made."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    other = ".venv-theano" if engine.name == "pytensor" else ".venv"
+    python = os.path.join(root, other, "bin", "python")
+    return python if os.path.exists(python) else None, "theano" if engine.name == "pytensor" else "pytensor"
+
+
+def test_a_file_saved_under_one_engine_loads_under_the_other(tmp_path):
+    import subprocess
+
+    python, other_engine = _other_engine_python()
+    if python is None:
+        pytest.skip("the other engine's environment (make test / make test-theano) is not there")
+    network = make_network([2, 3, 2], activation="tanh", random_state=0)
+    path = tmp_path / "model.npz"
+    network.save(path)
+    X = numpy.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    script = ("import sys, numpy, mlp; network = mlp.load(sys.argv[1]); "
+              "print(mlp.engine.name); print(network.predict(numpy.array(eval(sys.argv[2]))).tolist())")
+    environment = {key: value for key, value in os.environ.items()
+                   if key not in ("PYTENSOR_FLAGS", "THEANO_FLAGS")}
+    environment["MLP_ENGINE"] = other_engine
+    result = subprocess.run([python, "-c", script, str(path), repr(X.tolist())], capture_output=True,
+                            text=True, env=environment, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    engine_name, predictions = result.stdout.strip().splitlines()[-2:]
+    assert engine_name == other_engine
+    numpy.testing.assert_allclose(numpy.array(eval(predictions)), network.predict(X), rtol=1e-12)
