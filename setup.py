@@ -1,4 +1,5 @@
-"""Install mlp with ``pip install .`` (PyTensor engine) or ``pip install .[theano]``."""
+"""Install mlp with ``pip install .`` (PyTensor engine). For Theano 1.0.5, install
+``requirements-theano.txt`` in an environment of its own, then ``pip install --no-deps .``."""
 
 import re
 from pathlib import Path
@@ -17,6 +18,6 @@ setup(
     packages=find_packages(include=["mlp", "mlp.*"]),
     python_requires=">=3.11",
     install_requires=["pytensor>=2.30", "numpy>=1.26", "scipy>=1.11", "tqdm>=4.60"],
-    extras_require={"theano": ["theano==1.0.5", "numpy==1.23.5", "scipy<1.12", "mkl"], "plot": ["matplotlib"]},
+    extras_require={"plot": ["matplotlib"], "sklearn": ["scikit-learn>=1.3"]},
     license="MIT",
 )

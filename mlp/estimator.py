@@ -161,14 +161,16 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     n_layers_ : int
     n_outputs_ : int
         Output units: the number of classes (two for a binary problem: the output is
-        always a softmax, where scikit-learn uses one logistic unit).
+        a softmax, where scikit-learn uses one logistic unit), or of labels (multilabel).
     out_activation_ : str
-        ``"softmax"``.
+        ``"softmax"``, or ``"logistic"`` for a multilabel indicator ``y`` (independent
+        sigmoid outputs, as scikit-learn's).
 
     Notes
     -----
-    Sparse inputs are accepted and converted to dense arrays. Multilabel targets are
-    not supported yet. A cost that becomes NaN or infinite raises
+    Sparse inputs are accepted and converted to dense arrays. A multilabel indicator
+    matrix ``y`` trains independent sigmoid outputs; ``predict`` then returns the
+    indicator matrix. A cost that becomes NaN or infinite raises
     :class:`mlp.DivergenceError`.
 
     Examples
@@ -595,7 +597,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
     def __getstate__(self):
         # Compiled functions do not pickle; coefs_ and intercepts_ carry the weights.
-        state = super().__getstate__()
+        # A copy: scikit-learn's __getstate__ may hand back the live __dict__.
+        state = dict(super().__getstate__())
         state.pop("_network", None)
         return state
 

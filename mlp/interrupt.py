@@ -10,9 +10,10 @@ class InterruptFlag:
     """Context manager turning SIGINT into ``flag.raised = True`` while it is open.
 
     A KeyboardInterrupt raised inside a compiled call could leave some shared
-    variables updated and others not; with a flag the current step finishes first.
-    Outside the main thread (where signal handlers cannot be installed) Ctrl-C
-    still raises KeyboardInterrupt, which the loop catches.
+    variables updated and others not; with a flag the current call finishes first.
+    The handler can only be installed from the main thread; elsewhere nothing is
+    installed, and a KeyboardInterrupt that still reaches the loop (raised by the
+    caller's own code, for instance) rolls the current call back.
     """
 
     def __init__(self):

@@ -278,10 +278,10 @@ class FeedForwardNetwork(Network):
         weights = None
         if sample_weight is not None:
             weights = check_sample_weights(sample_weight, inputs.shape[0], self.dtype)
-        data = self._training_data(inputs, targets, weights, validation_data, validation_fraction)
+        has_validation = validation_data is not None or validation_fraction is not None
         # The seed's setting (one batch, no held-out data) stalls in local minima that a
         # restart escapes; on real data a long plateau is no reason to start over.
-        full_batch = (batch_size is None or batch_size >= data.inputs.shape[0]) and not data.has_validation
+        full_batch = (batch_size is None or batch_size >= inputs.shape[0]) and not has_validation
         if patience is None:
             patience = 500 if full_batch else 10
         if restarts is None:
@@ -309,10 +309,23 @@ class FeedForwardNetwork(Network):
                                          include_minimum=False),
             schedule_patience=check_number("schedule_patience", schedule_patience, minimum=1,
                                            integer=True),
-            early_stopping=data.has_validation if early_stopping is None else bool(early_stopping),
+            early_stopping=has_validation if early_stopping is None else bool(early_stopping),
             min_delta=check_number("min_delta", min_delta, minimum=0),
         )
+        # Last, because a validation split draws from the generator.
+        data = self._restoring_generator(self._training_data, inputs, targets, weights,
+                                         validation_data, validation_fraction)
         return training.train(self.backend, data, settings, self.generator)
+
+    def _restoring_generator(self, method, *arguments, **keywords):
+        """Call ``method``; if it raises, put the random generator back as it was, so a
+        refused call does not change what the next one draws."""
+        state = self.generator.bit_generator.state
+        try:
+            return method(*arguments, **keywords)
+        except BaseException:
+            self.generator.bit_generator.state = state
+            raise
 
     def _training_data(self, inputs, targets, weights, validation_data, validation_fraction):
         """Validate the held-out rows, or split them off the training rows."""

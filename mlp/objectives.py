@@ -37,9 +37,7 @@ def categorical_crossentropy(logits, targets, sample_weights=None):
     """
     tensor = engine.tensor
     per_sample = -tensor.sum(targets * log_softmax(logits), axis=1)
-    if sample_weights is None:
-        return tensor.mean(per_sample)
-    return tensor.sum(sample_weights * per_sample) / tensor.sum(sample_weights)
+    return _weighted_mean(per_sample, sample_weights)
 
 
 def binary_crossentropy(logits, targets, sample_weights=None):
@@ -53,9 +51,16 @@ def binary_crossentropy(logits, targets, sample_weights=None):
     per_output = (tensor.maximum(logits, 0) - targets * logits
                   + tensor.log1p(tensor.exp(-abs(logits))))
     per_sample = tensor.sum(per_output, axis=1)
+    return _weighted_mean(per_sample, sample_weights)
+
+
+def _weighted_mean(per_sample, sample_weights):
+    tensor = engine.tensor
     if sample_weights is None:
         return tensor.mean(per_sample)
-    return tensor.sum(sample_weights * per_sample) / tensor.sum(sample_weights)
+    # A minibatch whose rows all weigh zero costs 0, not 0 / 0.
+    total_weight = tensor.maximum(tensor.sum(sample_weights), 1e-30)
+    return tensor.sum(sample_weights * per_sample) / total_weight
 
 
 OBJECTIVES = {"softmax": categorical_crossentropy, "sigmoid": binary_crossentropy}

@@ -433,7 +433,12 @@ def load_network(path):
     >>> network.classify([[0., 1.]])  # doctest: +SKIP
     array([1])
     """
-    header, arrays = read_model(path)
+    return network_from_contents(path, *read_model(path))
+
+
+def network_from_contents(path, header, arrays):
+    """Build the network that a file's ``header`` and ``arrays`` (from :func:`read_model`)
+    describe; ``path`` only names the file in error messages."""
     settings = _header_settings(path, header)
     weights, biases = _checked_parameters(path, arrays, settings["architecture"])
     network = FeedForwardNetwork(**settings)

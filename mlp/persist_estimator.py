@@ -38,7 +38,20 @@ def _parameters(estimator):
 
 
 def save_estimator(estimator, path):
-    """Save a fitted ``MLPClassifier`` (parameters, classes, weights, curves) to ``path``."""
+    """Save a fitted ``MLPClassifier`` (parameters, classes, weights, curves) to ``path``.
+
+    Parameters
+    ----------
+    estimator : MLPClassifier
+        Fitted.
+    path : str or pathlib.Path
+        The ``.npz`` file to write, atomically.
+
+    Raises
+    ------
+    sklearn.exceptions.NotFittedError
+        When ``estimator`` has not been fitted.
+    """
     from sklearn.utils.validation import check_is_fitted
 
     check_is_fitted(estimator)
@@ -65,7 +78,23 @@ def save_estimator(estimator, path):
 
 
 def load_estimator(path, header=None, arrays=None):
-    """Load an ``MLPClassifier`` written by :func:`save_estimator`, ready to predict."""
+    """Load an ``MLPClassifier`` written by :func:`save_estimator`, ready to predict.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+    header, arrays : dict, optional
+        The file's contents when already read with ``persist.read_model``.
+
+    Returns
+    -------
+    MLPClassifier
+
+    Raises
+    ------
+    mlp.persist.ModelFileError
+        When the file does not describe a valid fitted MLPClassifier.
+    """
     from mlp.estimator import MLPClassifier
 
     if header is None:
@@ -123,6 +152,16 @@ def save(model, path):
     The file holds arrays and a JSON header (format version, architecture,
     activations, classes, dtype, library version, engine); nothing in it is pickled,
     and it is written atomically.
+
+    Parameters
+    ----------
+    model : FeedForwardNetwork or MLPClassifier
+    path : str or pathlib.Path
+
+    Examples
+    --------
+    >>> mlp.save(network, "model.npz")  # doctest: +SKIP
+    >>> network = mlp.load("model.npz")  # doctest: +SKIP
     """
     from mlp.network import FeedForwardNetwork
 
@@ -136,8 +175,25 @@ def save(model, path):
 
 
 def load(path):
-    """Load what :func:`save` wrote: a ``FeedForwardNetwork`` or an ``MLPClassifier``."""
+    """Load what :func:`save` wrote: a ``FeedForwardNetwork`` or an ``MLPClassifier``.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+
+    Returns
+    -------
+    FeedForwardNetwork or MLPClassifier
+
+    Raises
+    ------
+    FileNotFoundError
+        When there is no file at ``path``.
+    mlp.persist.ModelFileError
+        When the file is truncated, corrupted, of another format version, or its
+        arrays disagree with its header; the message names the file and the problem.
+    """
     header, arrays = persist.read_model(path)
     if header.get("kind") == _KIND:
         return load_estimator(path, header, arrays)
-    return persist.load_network(path)
+    return persist.network_from_contents(path, header, arrays)

@@ -144,16 +144,20 @@ class _Monitor:
             return "early_stopping" if self.early_stopping else "plateau"
         return None
 
-    def after_epochs(self, epoch, losses, samples):
+    def after_epochs(self, epoch, losses, samples, commit=True):
         """:meth:`after_epoch` for a run of epochs monitored on the training loss with a
         constant learning rate: the same rules, in a loop of local variables, because it
-        runs for every epoch of full-batch training (hundreds of thousands a second)."""
+        runs for every epoch of full-batch training (hundreds of thousands a second).
+
+        Returns ``(reason, count)``: why to stop (or None) and after how many of these
+        epochs. With ``commit=False`` the monitor is left as it was (a look ahead).
+        """
         settings = self.settings
         reference, since = self.reference_loss, self.since_improvement
         best, best_epoch = self.best_loss, self.best_epoch
         factor, patience, target = 1 - settings.tol, settings.patience, settings.target_cost
-        stopped = None
-        for loss in losses:
+        stopped, count = None, len(losses)
+        for index, loss in enumerate(losses):
             epoch += 1
             if loss < reference * factor:
                 reference, since = loss, 0
@@ -161,15 +165,18 @@ class _Monitor:
                 since += 1
             if loss < best:
                 best, best_epoch = loss, epoch
-            if stopped is None:
-                if loss <= target:
-                    stopped = "target"
-                elif since >= patience:
-                    stopped = "plateau"
-        self.reference_loss, self.since_improvement = reference, since
-        self.best_loss, self.best_epoch = best, best_epoch
-        self.samples_seen += sum(samples)
-        return stopped
+            if loss <= target:
+                stopped = "target"
+            elif since >= patience:
+                stopped = "plateau"
+            if stopped:
+                count = index + 1
+                break
+        if commit:
+            self.reference_loss, self.since_improvement = reference, since
+            self.best_loss, self.best_epoch = best, best_epoch
+            self.samples_seen += sum(samples[:count])
+        return stopped, count
 
     def _schedule(self, monitored_loss):
         if self.settings.schedule == "invscaling":
@@ -223,8 +230,8 @@ def _evaluate(backend, inputs, targets):
 def _divergence(loss, epoch, attempt_number, settings):
     return DivergenceError(
         f"The cost became {loss} at epoch {epoch} (attempt {attempt_number + 1}); the "
-        f"last finite weights were restored. Try a smaller learning rate: "
-        f"alpha={settings.alpha}."
+        f"weights from before that compiled call, all finite, were restored. Try a smaller "
+        f"learning rate: alpha={settings.alpha}."
     )
 
 
@@ -263,7 +270,8 @@ def _step_plan(n_samples, batch_size, epochs, generator):
     return plan, sizes
 
 
-def _run_calls(backend, plan, settings, learning_rate, guard, interrupt, epoch, attempt_number):
+def _run_calls(backend, plan, settings, learning_rate, guard, interrupt, epoch, attempt_number,
+               steps_per_epoch=1):
     """Run the steps of ``plan`` in compiled calls of at most ``steps_per_call`` steps.
 
     Returns the cost vectors of the steps that ran and whether Ctrl-C stopped them. A
@@ -285,7 +293,9 @@ def _run_calls(backend, plan, settings, learning_rate, guard, interrupt, epoch, 
         if not (numpy.isfinite(call_data_costs).all() and numpy.isfinite(call_costs).all()):
             guard.restore()
             bad = call_costs[~numpy.isfinite(call_costs)]
-            raise _divergence(bad[0] if bad.size else math.nan, epoch + 1, attempt_number, settings)
+            step = first + (int(numpy.flatnonzero(~numpy.isfinite(call_costs))[0]) if bad.size else 0)
+            raise _divergence(bad[0] if bad.size else math.nan, epoch + 1 + step // steps_per_epoch,
+                              attempt_number, settings)
         data_costs.append(call_data_costs)
         costs.append(call_costs)
         if interrupt.raised:
@@ -323,10 +333,15 @@ def _run_gradient_attempt(backend, data, settings, interrupt, attempt_number, ge
         plan, sizes = _step_plan(n_samples, batch_size, epochs_now, shuffler)
         started = time.perf_counter()
         data_costs, costs, interrupted = _run_calls(
-            backend, plan, settings, monitor.learning_rate, guard, interrupt, epoch, attempt_number)
+            backend, plan, settings, monitor.learning_rate, guard, interrupt, epoch, attempt_number,
+            steps_per_epoch)
         if not data_costs:
             return record, monitor, "interrupted"
         data_costs, costs = numpy.concatenate(data_costs), numpy.concatenate(costs)
+        if many_epochs_per_call and not interrupted:
+            data_costs, costs = _stop_where_the_rules_say(
+                backend, plan, data_costs, costs, settings, monitor, guard, interrupt, epoch,
+                attempt_number)
         starts = numpy.arange(0, data_costs.size, steps_per_epoch)
         rows = sizes[:data_costs.size]
         epoch_rows = numpy.add.reduceat(rows, starts)
@@ -338,6 +353,23 @@ def _run_gradient_attempt(backend, data, settings, interrupt, attempt_number, ge
         epoch += len(epoch_losses)
         stopped = "interrupted" if interrupted else reason or "epochs"
     return record, monitor, stopped
+
+
+def _stop_where_the_rules_say(backend, plan, data_costs, costs, settings, monitor, guard,
+                              interrupt, epoch, attempt_number):
+    """Undo the epochs a multi-epoch call ran past its stopping epoch.
+
+    The call ran every epoch of ``plan`` (one full-batch step each); when a stopping
+    rule fired earlier, the weights go back to the snapshot taken before the call and
+    exactly the epochs up to the stop run again (the same steps, so the same costs).
+    """
+    _, count = monitor.after_epochs(epoch, data_costs.tolist(), [0] * data_costs.size, commit=False)
+    if count == data_costs.size:
+        return data_costs, costs
+    guard.restore()
+    _run_calls(backend, plan[:count], settings, monitor.learning_rate, guard, interrupt, epoch,
+               attempt_number)
+    return data_costs[:count], costs[:count]
 
 
 def _record_epochs(record, monitor, backend, data, epoch, losses, totals, rows, seconds, progress):
@@ -355,9 +387,9 @@ def _record_epochs(record, monitor, backend, data, epoch, losses, totals, rows, 
     record.loss.extend(losses)
     record.total_loss.extend(totals)
     record.seconds.extend([seconds] * len(losses))
-    if monitor.settings.schedule == "constant" and not monitor.early_stopping:
+    if monitor.settings.schedule == "constant":
         record.learning_rate.extend([monitor.learning_rate] * len(losses))
-        stopped = monitor.after_epochs(epoch, losses, rows)
+        stopped, _ = monitor.after_epochs(epoch, losses, rows)
     else:
         for loss, samples in zip(losses, rows):
             epoch += 1
@@ -448,8 +480,14 @@ def train(backend, data, settings, generator):
                     backend, data, settings, interrupt, attempt_number, generator, progress
                 )
                 restored = monitor.restore_best() if stopped != "target" else False
-                score = monitor.best_loss if data.has_validation else (
-                    record.loss[-1] if record.loss else math.inf)
+                # The score of the weights this attempt keeps: the best validation loss
+                # when early stopping restored it, else the last loss measured.
+                if restored:
+                    score = monitor.best_loss
+                elif data.has_validation and record.validation_loss:
+                    score = record.validation_loss[-1]
+                else:
+                    score = record.loss[-1] if record.loss else math.inf
                 history.attempts.append({"epochs": len(record.loss), "loss": score, "stopped": stopped})
                 if best is None or score < best[0]:
                     best = (score, record, monitor, stopped, restored, backend.get_values())

@@ -192,3 +192,22 @@ def test_warnings_are_quiet_when_training_succeeds(xor_network, xor_inputs, xor_
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         xor_network.train(xor_inputs, xor_labels)
+
+
+def test_full_batch_training_stops_at_the_first_epoch_that_meets_the_target(xor_inputs, xor_labels):
+    # Many full-batch epochs run in one compiled call; none may run past the stop.
+    network = make_network([2, 2, 2], random_state=3)
+    history = network.train(xor_inputs, xor_labels, restarts=0)
+    assert history.stopped == "target"
+    assert history.loss[-1] <= 0.01 < min(history.loss[:-1])
+    replay = make_network([2, 2, 2], random_state=3)
+    replay.train(xor_inputs, xor_labels, restarts=0, epochs=history.epochs, target_cost=0.0)
+    for a, b in zip(network.weights + network.bias, replay.weights + replay.bias):
+        numpy.testing.assert_array_equal(a, b)
+
+
+def test_a_plateau_stops_exactly_patience_epochs_after_the_last_progress(xor_inputs, xor_labels):
+    network = make_network([2, 2, 2], random_state=2)
+    with pytest.warns(ConvergenceWarning):
+        history = network.train(xor_inputs, xor_labels, alpha=1e-6, patience=37, restarts=0)
+    assert history.stopped == "plateau" and history.epochs == 38
