@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 __all__ = ["Run", "Result", "run_interleaved"]
 
+_SETTLE_SECONDS = 1.0
+
 
 @dataclass
 class Run:
@@ -65,6 +67,9 @@ def run_interleaved(runners, task, data, warmup_task, warmup_data, repeats, log=
     for repeat in range(repeats):
         shift = repeat % len(names)
         for name in names[shift:] + names[:shift]:
+            # BLAS and OpenMP worker threads of the previous library spin for a while
+            # after its last call; on 2 cores they slowed the next run by up to 50%.
+            time.sleep(_SETTLE_SECONDS)
             run = runners[name](task, data, seed=repeat)
             results[name].runs.append(run)
             log(f"  {task.name:14s} {name:18s} repeat {repeat + 1}: build {run.build_seconds:7.3f} s, "

@@ -345,6 +345,15 @@ class NetworkBackend:
             )
         return self._steps[optimizer]
 
+    def prepare(self, optimizer="momentum"):
+        """Compile (or copy, for a second network) what ``train`` with ``optimizer`` calls,
+        so that the first training call does not pay for it."""
+        if optimizer == "lbfgs":
+            if self._objective is None:
+                self._objective = self._compiled("objective", self._build_objective)
+        elif self.epoch_function(optimizer) is None:
+            self.step_function(optimizer)
+
     def epoch_function(self, optimizer):
         """The compiled multi-step training call of ``optimizer``, or None.
 
