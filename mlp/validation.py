@@ -143,7 +143,8 @@ def check_targets(targets, n_samples, n_classes, dtype, name="y", multilabel=Fal
             f"Received: {name} with shape {array.shape}"
         )
     if not numpy.isfinite(array).all():
-        raise ValueError(f"`{name}` contains NaN or infinity.")
+        index = tuple(int(i) for i in numpy.argwhere(~numpy.isfinite(array))[0])
+        raise ValueError(f"`{name}` contains NaN or infinity: {name}{list(index)}={array[index]}")
     if array.ndim == 1:
         if multilabel:
             raise ValueError(
@@ -157,7 +158,11 @@ def check_targets(targets, n_samples, n_classes, dtype, name="y", multilabel=Fal
             f"architecture[-1]={n_classes} output units. Received: {name} with shape {array.shape}"
         )
     if (array < 0).any() or (array > 1).any():
-        raise ValueError(f"`{name}` must hold values in [0, 1] (one-hot rows).")
+        index = tuple(int(i) for i in numpy.argwhere((array < 0) | (array > 1))[0])
+        raise ValueError(
+            f"`{name}` must hold values in [0, 1] (one-hot rows). "
+            f"Received: {name}{list(index)}={array[index]}"
+        )
     if multilabel:
         return numpy.ascontiguousarray(array, dtype=dtype)
     row_sums = array.sum(axis=1)
@@ -171,8 +176,11 @@ def check_targets(targets, n_samples, n_classes, dtype, name="y", multilabel=Fal
 
 
 def _one_hot(labels, n_classes, dtype, name):
-    if not numpy.equal(numpy.mod(labels, 1), 0).all():
-        raise ValueError(f"`{name}` as a vector must hold integer class labels.")
+    fractional = labels[~numpy.equal(numpy.mod(labels, 1), 0)]
+    if fractional.size:
+        raise ValueError(
+            f"`{name}` as a vector must hold integer class labels. Received the label {fractional[0]}"
+        )
     labels = labels.astype(numpy.int64)
     out_of_range = labels[(labels < 0) | (labels >= n_classes)]
     if out_of_range.size:
@@ -193,8 +201,11 @@ def check_sample_weights(sample_weights, n_samples, dtype, name="sample_weight")
             f"`{name}` must be a vector with one weight per row of X ({n_samples}). "
             f"Received: {name} with shape {array.shape}"
         )
-    if not numpy.isfinite(array).all() or (array < 0).any() or array.sum() <= 0:
+    bad = array[~numpy.isfinite(array) | (array < 0)]
+    if bad.size or array.sum() <= 0:
+        received = f"a weight of {bad[0]}" if bad.size else "only zeros"
         raise ValueError(
-            f"`{name}` must hold finite, non-negative weights that are not all zero."
+            f"`{name}` must hold finite, non-negative weights that are not all zero. "
+            f"Received: {received}"
         )
     return numpy.ascontiguousarray(array, dtype=dtype)

@@ -248,7 +248,8 @@ BAD = [
     ({"schedule": "cosine"}, ValueError, r"Received: schedule='cosine'"),
     ({"schedule_factor": 1.0}, ValueError, r"Received: schedule_factor=1.0"),
     ({"beta_1": 1.0}, ValueError, r"Received: beta_1=1.0"),
-    ({"sample_weight": -numpy.ones(4)}, ValueError, r"`sample_weight`"),
+    ({"sample_weight": -numpy.ones(4)}, ValueError, r"`sample_weight`.*Received: a weight of -1.0"),
+    ({"sample_weight": numpy.zeros(4)}, ValueError, r"`sample_weight`.*Received: only zeros"),
 ]
 
 
