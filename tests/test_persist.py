@@ -365,7 +365,10 @@ def _other_engine_python():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     other = ".venv-theano" if engine.name == "pytensor" else ".venv"
     python = os.path.join(root, other, "bin", "python")
-    return python if os.path.exists(python) else None, "theano" if engine.name == "pytensor" else "pytensor"
+    # The Makefile's stamp: the environment is completely installed (CI may still be
+    # installing it while this suite runs).
+    ready = os.path.exists(os.path.join(root, other, ".installed"))
+    return python if ready else None, "theano" if engine.name == "pytensor" else "pytensor"
 
 
 def test_a_file_saved_under_one_engine_loads_under_the_other(tmp_path):
