@@ -231,6 +231,11 @@ class NetworkBackend:
     def _scalar(self, name):
         return engine.tensor.scalar(name, dtype=self.dtype)
 
+    def _hyper_scalars(self):
+        """The update rules' symbolic inputs, in the order the compiled calls take them."""
+        return {name: self._scalar(name)
+                for name in ("learning_rate", "momentum", "beta_1", "beta_2", "epsilon")}
+
     def _build_activate(self):
         inputs = engine.tensor.matrix("inputs", dtype=self.dtype)
         _, output = self._forward(inputs)
@@ -239,8 +244,7 @@ class NetworkBackend:
     def _build_step(self, optimizer):
         indices = engine.tensor.vector("indices", dtype="int64")
         reg_lambda = self._scalar("reg_lambda")
-        hyper = {name: self._scalar(name)
-                 for name in ("learning_rate", "momentum", "beta_1", "beta_2", "epsilon")}
+        hyper = self._hyper_scalars()
         data_cost, cost = self._costs(indices, reg_lambda)
         gradients = engine.grad(cost, self.parameters)
         state = {"velocities": self.prev_rate, "first_moments": self.first_moments,
@@ -263,8 +267,7 @@ class NetworkBackend:
         tensor = engine.tensor
         batches = tensor.matrix("batches", dtype="int64")
         reg_lambda = self._scalar("reg_lambda")
-        hyper = {name: self._scalar(name)
-                 for name in ("learning_rate", "momentum", "beta_1", "beta_2", "epsilon")}
+        hyper = self._hyper_scalars()
         indices = tensor.vector("indices", dtype="int64")
         data_cost, cost = self._costs(indices, reg_lambda)
         shared_state = self._optimizer_state(optimizer)

@@ -463,10 +463,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                                  epochs=self.max_iter, momentum=0.0, optimizer="lbfgs",
                                  patience=self.max_iter + 1, early_stopping=False, **common)
         early_stopping = self.early_stopping and not incremental
-        n_train = n_samples
-        if early_stopping:
-            n_train = n_samples - int(round(self.validation_fraction * n_samples))
-        batch_size = self._batch_size(n_train)
+        batch_size = self._batch_size(self._training_rows(n_samples, early_stopping))
         if self.n_iter_no_change == numpy.inf:
             patience = self.max_iter + 1
         else:
@@ -493,6 +490,13 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             early_stopping=early_stopping, min_delta=float(self.tol), **schedule, **common,
         )
 
+    def _training_rows(self, n_samples, early_stopping):
+        """Rows left for training once early stopping holds out ``validation_fraction``
+        (the network's stratified split rounds per class, so this can differ by a row)."""
+        if not early_stopping:
+            return n_samples
+        return n_samples - int(round(self.validation_fraction * n_samples))
+
     def _batch_size(self, n_samples):
         if self.batch_size == "auto":
             return min(200, n_samples)
@@ -517,10 +521,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self.n_iter_ = history.epochs
         self.loss_ = history.total_loss[-1] if history.total_loss else math.nan
         if self.solver in _STOCHASTIC_SOLVERS:
-            n_train = n_samples
-            if early_stopping:
-                n_train = n_samples - int(round(self.validation_fraction * n_samples))
-            self.t_ += history.epochs * n_train
+            self.t_ += history.epochs * self._training_rows(n_samples, early_stopping)
         if early_stopping:
             self.validation_scores_ = list(history.validation_accuracy)
             self.validation_loss_curve_ = list(history.validation_loss)
