@@ -17,7 +17,8 @@ setup(
     long_description_content_type="text/markdown",
     packages=find_packages(include=["mlp", "mlp.*"]),
     python_requires=">=3.11",
-    install_requires=["pytensor>=2.30", "numpy>=1.26", "scipy>=1.11", "tqdm>=4.60"],
+    install_requires=["pytensor>=2.30", "numpy>=1.26", "scipy>=1.11", "tqdm>=4.60",
+                      'mkl>=2024; sys_platform == "linux" and platform_machine == "x86_64"'],
     extras_require={"plot": ["matplotlib"], "sklearn": ["scikit-learn>=1.3"]},
     license="MIT",
 )

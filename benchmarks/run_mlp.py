@@ -26,7 +26,7 @@ def run(task, data, seed):
         network.initialize()
         # train() compiles (or copies) its step on first use; done here, it counts as
         # build time rather than training time.
-        network.backend.prepare("momentum")
+        network.backend.prepare("momentum", task.batch_size or len(data.X_train))
 
     build_seconds, _ = timed(build)
     train_seconds, history = timed(

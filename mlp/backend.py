@@ -23,6 +23,13 @@ OPTIMIZERS = ("momentum", "nesterov", "adam", "lbfgs")
 # variables instead of compiling again: {key: (template shared variables, function)}.
 _COMPILED = {}
 
+# A training step of at least this many multiply-adds (batch rows times weights)
+# compiles for PyTensor's C backend linked to MKL, one compiled call per step;
+# smaller steps compile for Numba, many steps per call (a scan), where the per-call
+# overhead would otherwise dominate. See the README's "Engine and backends" for the
+# measurements behind the crossover.
+LARGE_STEP_MULTIPLY_ADDS = 10_000_000
+
 
 class ComputationBackend:
     """The activations a layer applies, under the seed's names."""
@@ -119,7 +126,7 @@ class NetworkBackend:
         self.data_targets = engine.shared(numpy.zeros((0, n_out), self.dtype), name="data_targets")
         self.data_weights = engine.shared(numpy.zeros(0, self.dtype), name="data_weights")
         self._steps = {}
-        self._objective = None
+        self._objectives = {}
         self._activate = self._compiled("activate", self._build_activate)
 
     # ----------------------------------------------------------------- state
@@ -236,12 +243,18 @@ class NetworkBackend:
         return {name: self._scalar(name)
                 for name in ("learning_rate", "momentum", "beta_1", "beta_2", "epsilon")}
 
-    def _build_activate(self):
+    def is_large(self, rows):
+        """Whether a training step on ``rows`` rows compiles for the C backend with MKL."""
+        sizes = self.architecture
+        multiply_adds = rows * sum(n_in * n_out for n_in, n_out in zip(sizes, sizes[1:]))
+        return engine.large_graph_mode is not None and multiply_adds >= LARGE_STEP_MULTIPLY_ADDS
+
+    def _build_activate(self, mode):
         inputs = engine.tensor.matrix("inputs", dtype=self.dtype)
         _, output = self._forward(inputs)
-        return engine.function([inputs], output, allow_input_downcast=True)
+        return engine.function([inputs], output, allow_input_downcast=True, mode=mode)
 
-    def _build_step(self, optimizer):
+    def _build_step(self, optimizer, mode):
         indices = engine.tensor.vector("indices", dtype="int64")
         reg_lambda = self._scalar("reg_lambda")
         hyper = self._hyper_scalars()
@@ -251,7 +264,7 @@ class NetworkBackend:
                  "second_moments": self.second_moments, "step": self.adam_step}
         step_updates = updates.RULES[optimizer](self.parameters, gradients, state, hyper)
         arguments = [indices, reg_lambda] + list(hyper.values())
-        return engine.function(arguments, [data_cost, cost], updates=step_updates,
+        return engine.function(arguments, [data_cost, cost], updates=step_updates, mode=mode,
                                allow_input_downcast=True, on_unused_input="ignore")
 
     def _optimizer_state(self, optimizer):
@@ -260,7 +273,7 @@ class NetworkBackend:
             return self.first_moments + self.second_moments + [self.adam_step]
         return list(self.prev_rate)
 
-    def _build_epoch(self, optimizer):
+    def _build_epoch(self, optimizer, mode):
         # Many steps in ONE compiled call: a scan over the rows of an index matrix,
         # carrying the parameters and optimiser state from step to step. It removes
         # the per-call overhead that dominates small networks.
@@ -288,7 +301,7 @@ class NetworkBackend:
                               outputs_info=[None, None] + carried_shared, return_updates=False)
         final = {variable: output[-1] for variable, output in zip(carried_shared, outputs[2:])}
         arguments = [batches, reg_lambda] + list(hyper.values())
-        return engine.function(arguments, outputs[:2], updates=list(final.items()),
+        return engine.function(arguments, outputs[:2], updates=list(final.items()), mode=mode,
                                allow_input_downcast=True, on_unused_input="ignore")
 
     def _state_dict(self, optimizer, values):
@@ -298,7 +311,7 @@ class NetworkBackend:
                     "step": values[-1]}
         return {"velocities": values}
 
-    def _build_objective(self):
+    def _build_objective(self, mode):
         # The cost and gradient as functions of one flat parameter vector, for
         # scipy.optimize: each parameter is replaced by a reshaped slice of it.
         flat = engine.tensor.vector("flat_parameters", dtype=self.dtype)
@@ -314,12 +327,15 @@ class NetworkBackend:
             givens.append((parameter, flat[start:start + size].reshape(shape)))
             start += size
         return engine.function([flat, indices, reg_lambda], [data_cost, cost, flat_gradient],
-                               givens=givens, allow_input_downcast=True)
+                               givens=givens, allow_input_downcast=True, mode=mode)
 
-    def _compiled(self, role, build):
-        """Compile ``build()`` once per signature; later networks copy it onto their
-        own shared variables (``Function.copy(swap=...)``), which takes milliseconds."""
-        key = (self._signature(), role)
+    def _compiled(self, role, build, large=False):
+        """Compile ``build(mode)`` once per signature; later networks copy it onto their
+        own shared variables (``Function.copy(swap=...)``), which takes milliseconds.
+
+        ``large`` compiles for the engine's ``large_graph_mode`` (the C backend linked
+        to MKL), else for the default backend."""
+        key = (self._signature(), role, large)
         if role == "objective":
             # Its reshapes bake the parameter shapes into the graph.
             key += (tuple(self.architecture),)
@@ -329,33 +345,35 @@ class NetworkBackend:
             used = {put.variable for put in function.maker.inputs}
             swap = {old: new for old, new in zip(template, own) if old in used}
             return function.copy(swap=swap)
-        function = build()
+        function = build(engine.large_graph_mode if large else None)
         _COMPILED[key] = (own, function)
         return function
 
     # ----------------------------------------------------- compiled functions
-    def step_function(self, optimizer):
+    def step_function(self, optimizer, large=False):
         """The compiled training step of ``optimizer`` (compiled on first use).
 
         Called as ``step(indices, reg_lambda, learning_rate, momentum, beta_1, beta_2,
         epsilon)``, it updates the parameters from the training rows ``indices`` of
         the data given to :meth:`set_data` and returns ``[data_cost, cost]`` measured
-        before the update.
+        before the update. ``large`` compiles it for the C backend linked to MKL
+        (see :meth:`is_large`).
         """
-        if optimizer not in self._steps:
-            self._steps[optimizer] = self._compiled(
-                f"step:{optimizer}", lambda: self._build_step(optimizer)
-            )
-        return self._steps[optimizer]
+        key = (f"step:{optimizer}", large)
+        if key not in self._steps:
+            self._steps[key] = self._compiled(key[0], lambda mode: self._build_step(optimizer, mode),
+                                              large)
+        return self._steps[key]
 
-    def prepare(self, optimizer="momentum"):
-        """Compile (or copy, for a second network) what ``train`` with ``optimizer`` calls,
+    def prepare(self, optimizer="momentum", batch_size=None):
+        """Compile (or copy, for a second network) what ``train`` with ``optimizer`` and
+        ``batch_size`` (None: every row of the data given to :meth:`set_data`) calls,
         so that the first training call does not pay for it."""
+        rows = batch_size or self.data_inputs.get_value(borrow=True).shape[0]
         if optimizer == "lbfgs":
-            if self._objective is None:
-                self._objective = self._compiled("objective", self._build_objective)
-        elif self.epoch_function(optimizer) is None:
-            self.step_function(optimizer)
+            self._objective_function(self.is_large(rows))
+        elif self.is_large(rows) or self.epoch_function(optimizer) is None:
+            self.step_function(optimizer, self.is_large(rows))
 
     def epoch_function(self, optimizer):
         """The compiled multi-step training call of ``optimizer``, or None.
@@ -368,14 +386,17 @@ class NetworkBackend:
         """
         if engine.scan is None or optimizer not in updates.RULES:
             return None
-        role = f"epoch:{optimizer}"
-        if role not in self._steps:
-            self._steps[role] = self._compiled(role, lambda: self._build_epoch(optimizer))
-        return self._steps[role]
+        key = (f"epoch:{optimizer}", False)
+        if key not in self._steps:
+            self._steps[key] = self._compiled(key[0], lambda mode: self._build_epoch(optimizer, mode))
+        return self._steps[key]
 
     def train_steps(self, optimizer, batches, reg_lambda, learning_rate, momentum=0.0, beta_1=0.9,
                     beta_2=0.999, epsilon=1e-8):
         """Run one training step per row of ``batches``; return the costs of each step.
+
+        Small steps run in one multi-step call (:meth:`epoch_function`); large ones
+        (:meth:`is_large`), one call each, where a call's overhead is negligible.
 
         Parameters
         ----------
@@ -391,19 +412,24 @@ class NetworkBackend:
             The cross-entropy and the full cost of each step, measured before it.
         """
         hyper = (reg_lambda, learning_rate, momentum, beta_1, beta_2, epsilon)
-        epoch = self.epoch_function(optimizer)
+        large = self.is_large(batches.shape[1])
+        epoch = None if large else self.epoch_function(optimizer)
         if epoch is not None:
             data_costs, costs = epoch(batches, *hyper)
             return numpy.asarray(data_costs, dtype=float), numpy.asarray(costs, dtype=float)
-        step = self.step_function(optimizer)
+        step = self.step_function(optimizer, large)
         results = numpy.array([step(indices, *hyper) for indices in batches], dtype=float)
         return results[:, 0], results[:, 1]
 
+    def _objective_function(self, large):
+        if large not in self._objectives:
+            self._objectives[large] = self._compiled("objective", self._build_objective, large)
+        return self._objectives[large]
+
     def objective(self, flat_parameters, indices, reg_lambda):
         """Data term, full cost and flat gradient at ``flat_parameters`` (for L-BFGS)."""
-        if self._objective is None:
-            self._objective = self._compiled("objective", self._build_objective)
-        data_cost, cost, gradient = self._objective(flat_parameters, indices, reg_lambda)
+        function = self._objective_function(self.is_large(len(indices)))
+        data_cost, cost, gradient = function(flat_parameters, indices, reg_lambda)
         return float(data_cost), float(cost), gradient
 
     def activate(self, inputs):

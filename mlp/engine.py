@@ -11,13 +11,14 @@ the same code. ``mlp.engine.name`` says which engine runs.
 """
 
 import ctypes
+import glob
 import os
 import sys
 
 __all__ = [
     "name", "version", "tensor", "shared", "function", "grad", "ancestors",
     "disconnected_grad", "sigmoid", "tanh", "relu", "softmax", "floatX", "copies_functions",
-    "scan", "clone_replace",
+    "scan", "clone_replace", "large_graph_mode",
 ]
 
 _VALID_ENGINES = ("pytensor", "theano")
@@ -33,17 +34,48 @@ def _requested_engine():
     return requested
 
 
-def _skip_c_blas_probe():
-    # PyTensor's default backend is Numba, whose matrix products call the BLAS that
-    # ships inside the SciPy wheel (through scipy.linalg.cython_blas); PyTensor's own
-    # C-BLAS link flags are never used. Left unset, PyTensor probes the system for a
-    # C BLAS to link and warns that it found none; an explicit empty value skips that
-    # probe. A user's own blas__ldflags (or a C linker chosen with linker=cvm and a
-    # BLAS to link) is left alone.
+def _mkl_runtime():
+    """``(folder, file name)`` of the MKL runtime the ``mkl`` wheel installs in this
+    environment's ``lib`` folder, loaded globally; or None when it is not there."""
+    folder = os.path.join(sys.prefix, "lib")
+    names = sorted(glob.glob(os.path.join(folder, "libmkl_rt.so*")), key=len)
+    for library in names:
+        try:
+            # Loaded globally, the engine's compiled modules find it without an rpath
+            # (whose commas the engines' flag syntax cannot hold).
+            ctypes.CDLL(library, mode=ctypes.RTLD_GLOBAL)
+        except OSError:
+            continue
+        return folder, os.path.basename(library)
+    return None
+
+
+def _configure_pytensor_blas():
+    """Link PyTensor's C backend to MKL when the ``mkl`` wheel is installed.
+
+    PyTensor's default backend, Numba, multiplies matrices with the OpenBLAS inside
+    the SciPy wheel and needs no flags. Large training steps compile for the C
+    backend instead (measured faster, see ``backend.py``), which needs a BLAS to link:
+    MKL's runtime, from ``requirements.txt``. Without it, the BLAS flags are set
+    empty, which skips PyTensor's probe for a system BLAS and its warning; large
+    steps then stay on Numba. A user's own ``blas__ldflags`` or linker is left alone.
+
+    Returns True when the C backend is linked to MKL.
+    """
     flags = os.environ.get("PYTENSOR_FLAGS", "")
-    if "blas" in flags or "linker" in flags or _config_file_mentions("blas"):
-        return
-    os.environ["PYTENSOR_FLAGS"] = ",".join(filter(None, [flags, "blas__ldflags="]))
+    names = {flag.split("=")[0].strip() for flag in flags.split(",")}
+    if names & {"blas__ldflags", "blas.ldflags", "linker"} or _config_file_mentions("blas"):
+        return False
+    runtime = _mkl_runtime()
+    ldflags = ""
+    if runtime:
+        folder, library = runtime
+        # PyTensor warns unless a -l flag names a file called lib<name>.so in a -L
+        # folder; the wheel's runtime is libmkl_rt.so.N, its OpenMP is libiomp5.so.
+        openmp = " -liomp5" if os.path.exists(os.path.join(folder, "libiomp5.so")) else ""
+        ldflags = f"-L{folder} -l:{library}{openmp}"
+    os.environ["PYTENSOR_FLAGS"] = ",".join(filter(None, [flags, f"blas__ldflags={ldflags}"]))
+    return runtime is not None
 
 
 def _config_file_mentions(word):
@@ -56,9 +88,10 @@ def _config_file_mentions(word):
 
 
 def _load_pytensor():
-    _skip_c_blas_probe()
+    linked_to_mkl = _configure_pytensor_blas()
     import pytensor
     import pytensor.tensor as tensor_module
+    from pytensor.compile.mode import Mode
     from pytensor.gradient import disconnected_grad as stop
     from pytensor.graph.replace import clone_replace
     from pytensor.graph.traversal import ancestors as graph_ancestors
@@ -83,26 +116,20 @@ def _load_pytensor():
         "copies_functions": True,
         "scan": pytensor.scan,
         "clone_replace": clone_replace,
+        "large_graph_mode": Mode(linker="cvm", optimizer="fast_run") if linked_to_mkl else None,
     }
 
 
 def _theano_blas_flags():
     """Link flags for the MKL that ``requirements-theano.txt`` installs, or "" (none).
 
-    The ``mkl`` wheel puts ``libmkl_rt.so.N`` (and the ``libmkl_rt.so`` link the
-    Makefile adds) in the environment's ``lib`` folder. Loading it here, globally,
-    lets Theano's compiled modules find it without an rpath, whose commas the
-    THEANO_FLAGS syntax cannot hold.
+    Theano parses ``-l`` flags itself and wants the bare ``libmkl_rt.so``, a link to
+    the wheel's ``libmkl_rt.so.N`` that the Makefile adds.
     """
-    folder = os.path.join(sys.prefix, "lib")
-    library = os.path.join(folder, "libmkl_rt.so")
-    if not os.path.exists(library):
+    runtime = _mkl_runtime()
+    if runtime is None or runtime[1] != "libmkl_rt.so":
         return ""
-    try:
-        ctypes.CDLL(library, mode=ctypes.RTLD_GLOBAL)
-    except OSError:
-        return ""
-    return f"-L{folder} -lmkl_rt"
+    return f"-L{runtime[0]} -lmkl_rt"
 
 
 def _load_theano():
@@ -138,6 +165,8 @@ def _load_theano():
         # training keeps one compiled call per step there.
         "scan": None,
         "clone_replace": theano.clone,
+        # Theano compiles every graph for its C backend already.
+        "large_graph_mode": None,
     }
 
 
@@ -175,6 +204,7 @@ config = _engine["config"]
 copies_functions = _engine["copies_functions"]
 scan = _engine["scan"]
 clone_replace = _engine["clone_replace"]
+large_graph_mode = _engine["large_graph_mode"]
 floatX = config.floatX  # noqa: N816 - the engines' own name for it
 
 

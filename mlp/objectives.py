@@ -71,5 +71,6 @@ def l2_penalty(parameters):
     tensor = engine.tensor
     penalty = 0
     for parameter in parameters:
-        penalty = penalty + tensor.sum(parameter**2)
+        flat = parameter.flatten()
+        penalty = penalty + tensor.dot(flat, flat)
     return penalty
