@@ -418,7 +418,15 @@ class NetworkBackend:
             data_costs, costs = epoch(batches, *hyper)
             return numpy.asarray(data_costs, dtype=float), numpy.asarray(costs, dtype=float)
         step = self.step_function(optimizer, large)
-        results = numpy.array([step(indices, *hyper) for indices in batches], dtype=float)
+        # Arguments of exactly the compiled types let the calls skip checking and
+        # converting them, about 70 microseconds a call.
+        batches = numpy.ascontiguousarray(batches, dtype=numpy.int64)
+        hyper = [numpy.asarray(value, dtype=self.dtype) for value in hyper]
+        step.trust_input = True
+        try:
+            results = numpy.array([step(indices, *hyper) for indices in batches], dtype=float)
+        finally:
+            step.trust_input = False
         return results[:, 0], results[:, 1]
 
     def _objective_function(self, large):
