@@ -9,6 +9,8 @@ here the cost is always built from the forward pass, and :func:`verify_cost_reac
 refuses any cost whose data term a parameter does not reach.
 """
 
+from functools import partial
+
 import numpy
 
 from mlp import engine, objectives, updates
@@ -26,7 +28,7 @@ _COMPILED = {}
 # A training step of at least this many multiply-adds (batch rows times weights)
 # compiles for PyTensor's C backend linked to MKL, one compiled call per step;
 # smaller steps compile for Numba, many steps per call (a scan), where the per-call
-# overhead would otherwise dominate. See the README's "Engine and backends" for the
+# overhead would otherwise dominate. The README's "Backend and BLAS" has the
 # measurements behind the crossover.
 LARGE_STEP_MULTIPLY_ADDS = 10_000_000
 
@@ -244,7 +246,19 @@ class NetworkBackend:
                 for name in ("learning_rate", "momentum", "beta_1", "beta_2", "epsilon")}
 
     def is_large(self, rows):
-        """Whether a training step on ``rows`` rows compiles for the C backend with MKL."""
+        """Whether a training step on ``rows`` rows compiles for the C backend with MKL.
+
+        Parameters
+        ----------
+        rows : int
+            Rows per step: the batch size, or every training row (full batch, L-BFGS).
+
+        Returns
+        -------
+        bool
+            True when the engine has a C backend linked to MKL and the step costs at
+            least ``LARGE_STEP_MULTIPLY_ADDS`` (rows times weights) multiply-adds.
+        """
         sizes = self.architecture
         multiply_adds = rows * sum(n_in * n_out for n_in, n_out in zip(sizes, sizes[1:]))
         return engine.large_graph_mode is not None and multiply_adds >= LARGE_STEP_MULTIPLY_ADDS
@@ -359,19 +373,20 @@ class NetworkBackend:
         before the update. ``large`` compiles it for the C backend linked to MKL
         (see :meth:`is_large`).
         """
-        key = (f"step:{optimizer}", large)
+        key = (f"step:{optimizer}", large and engine.large_graph_mode is not None)
         if key not in self._steps:
-            self._steps[key] = self._compiled(key[0], lambda mode: self._build_step(optimizer, mode),
-                                              large)
+            self._steps[key] = self._compiled(key[0], partial(self._build_step, optimizer), key[1])
         return self._steps[key]
 
     def prepare(self, optimizer="momentum", batch_size=None):
         """Compile (or copy, for a second network) what ``train`` with ``optimizer`` and
         ``batch_size`` (None: every row of the data given to :meth:`set_data`) calls,
         so that the first training call does not pay for it."""
-        rows = batch_size or self.data_inputs.get_value(borrow=True).shape[0]
+        # The data hold one padding row beyond the training rows (see set_data).
+        n_samples = max(self.data_inputs.get_value(borrow=True).shape[0] - 1, 0)
+        rows = min(batch_size or n_samples, n_samples) if n_samples else batch_size or 0
         if optimizer == "lbfgs":
-            self._objective_function(self.is_large(rows))
+            self._objective_function(self.is_large(n_samples))
         elif self.is_large(rows) or self.epoch_function(optimizer) is None:
             self.step_function(optimizer, self.is_large(rows))
 
@@ -388,7 +403,7 @@ class NetworkBackend:
             return None
         key = (f"epoch:{optimizer}", False)
         if key not in self._steps:
-            self._steps[key] = self._compiled(key[0], lambda mode: self._build_epoch(optimizer, mode))
+            self._steps[key] = self._compiled(key[0], partial(self._build_epoch, optimizer))
         return self._steps[key]
 
     def train_steps(self, optimizer, batches, reg_lambda, learning_rate, momentum=0.0, beta_1=0.9,
@@ -422,14 +437,15 @@ class NetworkBackend:
         # converting them, about 70 microseconds a call.
         batches = numpy.ascontiguousarray(batches, dtype=numpy.int64)
         hyper = [numpy.asarray(value, dtype=self.dtype) for value in hyper]
-        step.trust_input = True
+        trusted, step.trust_input = step.trust_input, True
         try:
             results = numpy.array([step(indices, *hyper) for indices in batches], dtype=float)
         finally:
-            step.trust_input = False
+            step.trust_input = trusted
         return results[:, 0], results[:, 1]
 
     def _objective_function(self, large):
+        large = large and engine.large_graph_mode is not None
         if large not in self._objectives:
             self._objectives[large] = self._compiled("objective", self._build_objective, large)
         return self._objectives[large]

@@ -41,9 +41,12 @@ def _mkl_runtime():
     names = sorted(glob.glob(os.path.join(folder, "libmkl_rt.so*")), key=len)
     for library in names:
         try:
-            # Loaded globally, the engine's compiled modules find it without an rpath
-            # (whose commas the engines' flag syntax cannot hold).
+            # Loaded globally (with its OpenMP runtime, which compiled modules may
+            # also name), the engine's compiled modules find them without an rpath.
             ctypes.CDLL(library, mode=ctypes.RTLD_GLOBAL)
+            openmp = os.path.join(folder, "libiomp5.so")
+            if os.path.exists(openmp):
+                ctypes.CDLL(openmp, mode=ctypes.RTLD_GLOBAL)
         except OSError:
             continue
         return folder, os.path.basename(library)
@@ -60,12 +63,13 @@ def _configure_pytensor_blas():
     empty, which skips PyTensor's probe for a system BLAS and its warning; large
     steps then stay on Numba. A user's own ``blas__ldflags`` or linker is left alone.
 
-    Returns True when the C backend is linked to MKL.
+    Returns the link flags set for MKL, or "" when the C backend is not linked to it.
     """
     flags = os.environ.get("PYTENSOR_FLAGS", "")
     names = {flag.split("=")[0].strip() for flag in flags.split(",")}
-    if names & {"blas__ldflags", "blas.ldflags", "linker"} or _config_file_mentions("blas"):
-        return False
+    if names & {"blas__ldflags", "blas.ldflags", "linker", "mode"} or _config_file_mentions(
+            ("blas", "linker", "mode")):
+        return ""
     runtime = _mkl_runtime()
     ldflags = ""
     if runtime:
@@ -75,20 +79,21 @@ def _configure_pytensor_blas():
         openmp = " -liomp5" if os.path.exists(os.path.join(folder, "libiomp5.so")) else ""
         ldflags = f"-L{folder} -l:{library}{openmp}"
     os.environ["PYTENSOR_FLAGS"] = ",".join(filter(None, [flags, f"blas__ldflags={ldflags}"]))
-    return runtime is not None
+    return ldflags
 
 
-def _config_file_mentions(word):
+def _config_file_mentions(words):
     paths = [os.environ.get("PYTENSORRC", ""), os.path.expanduser("~/.pytensorrc")]
     for path in filter(os.path.isfile, filter(None, paths)):
         with open(path, encoding="utf-8") as config_file:
-            if word in config_file.read():
-                return True
+            text = config_file.read()
+        if any(word in text for word in words):
+            return True
     return False
 
 
 def _load_pytensor():
-    linked_to_mkl = _configure_pytensor_blas()
+    mkl_flags = _configure_pytensor_blas()
     import pytensor
     import pytensor.tensor as tensor_module
     from pytensor.compile.mode import Mode
@@ -116,8 +121,20 @@ def _load_pytensor():
         "copies_functions": True,
         "scan": pytensor.scan,
         "clone_replace": clone_replace,
-        "large_graph_mode": Mode(linker="cvm", optimizer="fast_run") if linked_to_mkl else None,
+        "large_graph_mode": _large_graph_mode(pytensor.config, mkl_flags, Mode),
     }
+
+
+def _large_graph_mode(config, mkl_flags, mode_class):
+    """The C backend's mode for large steps, or None (every step on Numba).
+
+    Only when the MKL flags took effect (PyTensor reads its flags once, when first
+    imported: imported before mlp, it keeps its own) and a C++ compiler is there
+    (without one the C backend would quietly run Python code).
+    """
+    if not mkl_flags or config.blas__ldflags != mkl_flags or not config.cxx:
+        return None
+    return mode_class(linker="cvm", optimizer="fast_run")
 
 
 def _theano_blas_flags():

@@ -71,6 +71,8 @@ def l2_penalty(parameters):
     tensor = engine.tensor
     penalty = 0
     for parameter in parameters:
+        # A dot product of the flattened parameter with itself: one BLAS call, where
+        # a sum of squares was a float64-accumulating loop (8% of a large C step).
         flat = parameter.flatten()
         penalty = penalty + tensor.dot(flat, flat)
     return penalty

@@ -46,3 +46,32 @@ def test_no_blas_warning_with_the_readmes_install():
     assert result.returncode == 0, result.stderr
     assert "BLAS" not in result.stderr, result.stderr
     assert "dynamic library" not in result.stderr + result.stdout, result.stderr
+
+
+def test_the_readmes_install_links_the_c_backend_to_mkl():
+    import glob
+    import sys
+    installed = glob.glob(os.path.join(sys.prefix, "lib", "libmkl_rt.so*"))
+    if engine.name != "pytensor" or not installed:
+        import pytest
+        pytest.skip("MKL's runtime is not installed in this environment (or Theano runs)")
+    assert engine.large_graph_mode is not None
+    assert "mkl_rt" in engine.config.blas__ldflags
+
+
+def test_a_users_own_blas_linker_or_mode_is_left_alone(monkeypatch, tmp_path):
+    from mlp.engine import _configure_pytensor_blas
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.pytensorrc of the user's
+    for flags in ("linker=cvm", "blas__ldflags=-lopenblas", "mode=FAST_COMPILE"):
+        monkeypatch.setenv("PYTENSOR_FLAGS", flags)
+        assert _configure_pytensor_blas() == ""
+        assert os.environ["PYTENSOR_FLAGS"] == flags
+    config_file = tmp_path / "pytensorrc"
+    config_file.write_text("[global]\nlinker = cvm\n")
+    monkeypatch.setenv("PYTENSORRC", str(config_file))
+    monkeypatch.setenv("PYTENSOR_FLAGS", "floatX=float32")
+    assert _configure_pytensor_blas() == ""
+    assert os.environ["PYTENSOR_FLAGS"] == "floatX=float32"
+    monkeypatch.delenv("PYTENSORRC")
+    chosen = _configure_pytensor_blas()
+    assert os.environ["PYTENSOR_FLAGS"] == f"floatX=float32,blas__ldflags={chosen}"

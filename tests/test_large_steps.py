@@ -5,7 +5,7 @@ import numpy
 import pytest
 
 from mlp import engine
-from mlp.backend import LARGE_STEP_MULTIPLY_ADDS
+from mlp.backend import LARGE_STEP_MULTIPLY_ADDS, NetworkBackend
 from tests.conftest import make_network
 
 needs_mkl = pytest.mark.skipif(
@@ -40,16 +40,23 @@ def test_the_size_of_a_step_picks_the_backend():
 
 
 @needs_mkl
-def test_a_large_step_runs_on_the_c_backend_and_equals_the_numba_step():
+def test_a_large_step_runs_on_the_c_backend_and_equals_the_numba_step(monkeypatch):
+    builds = []
+    build_step = NetworkBackend._build_step
+    monkeypatch.setattr(NetworkBackend, "_build_step",
+                        lambda self, *arguments: builds.append(arguments) or build_step(self, *arguments))
     inputs, targets, plan = data()
     on_c, on_numba, copied = (network_with_data(inputs, targets) for _ in range(3))
     c_costs = on_c.backend.train_steps("momentum", plan, *HYPER)
+    assert set(on_c.backend._steps) == {("step:momentum", True)}  # no scan was built
     numba_step = on_numba.backend.step_function("momentum", large=False)
     numba_costs = numpy.array([numba_step(indices, *HYPER) for indices in plan], dtype=float).T
     # The third network copies the first one's compiled C step onto its own weights.
     copied_costs = copied.backend.train_steps("momentum", plan, *HYPER)
+    assert set(copied.backend._steps) == {("step:momentum", True)}
+    assert len(builds) <= 2  # the C step at most once (and the Numba step, if not cached)
 
-    c_function = on_c.backend.step_function("momentum", large=True)
+    c_function = on_c.backend._steps[("step:momentum", True)]
     assert type(c_function.maker.linker).__name__ == "VMLinker"
     assert type(numba_step.maker.linker).__name__ == "NumbaLinker"
     assert "mkl_rt" in engine.config.blas__ldflags
@@ -69,6 +76,7 @@ def test_lbfgs_on_a_large_data_set_uses_the_c_objective_and_equals_numba():
     assert backend.is_large(indices.size)
     flat = backend.flat_parameters()
     on_c = backend.objective(flat, indices, 1e-3)
+    assert set(backend._objectives) == {True}
     numba_objective = backend._objective_function(large=False)
     data_cost, cost, gradient = numba_objective(flat, indices, 1e-3)
     assert type(backend._objective_function(large=True).maker.linker).__name__ == "VMLinker"
@@ -85,3 +93,17 @@ def test_training_with_large_steps_learns():
                             target_cost=0.0)
     assert history.loss[-1] < 0.5 * history.loss[0]
     assert numpy.mean(network.classify(inputs) == labels) > 0.95
+    large = engine.large_graph_mode is not None
+    assert ("step:momentum", large) in network.backend._steps
+    assert (("epoch:momentum", False) in network.backend._steps) == (not large and engine.scan is not None)
+
+
+def test_prepare_compiles_what_train_will_call():
+    inputs, targets, _ = data()
+    small = make_network(ARCHITECTURE, activation="relu", random_state=0)
+    small.backend.prepare("momentum")  # no data yet and no batch size: a small step
+    large_network = network_with_data(inputs, targets)
+    large_network.backend.prepare("momentum")  # every row per step: 1,536 rows
+    large = engine.large_graph_mode is not None
+    assert ("step:momentum", True) not in small.backend._steps
+    assert (("step:momentum", True) in large_network.backend._steps) == large
