@@ -35,21 +35,21 @@ def _requested_engine():
 
 
 def _mkl_runtime():
-    """``(folder, file name)`` of the MKL runtime the ``mkl`` wheel installs in this
-    environment's ``lib`` folder, loaded globally; or None when it is not there."""
+    """``(folder, runtime file name, has OpenMP)`` of the MKL the ``mkl`` wheel installs
+    in this environment's ``lib`` folder, loaded globally; or None when it is not there."""
     folder = os.path.join(sys.prefix, "lib")
+    openmp = os.path.join(folder, "libiomp5.so")
     names = sorted(glob.glob(os.path.join(folder, "libmkl_rt.so*")), key=len)
     for library in names:
         try:
             # Loaded globally (with its OpenMP runtime, which compiled modules may
             # also name), the engine's compiled modules find them without an rpath.
             ctypes.CDLL(library, mode=ctypes.RTLD_GLOBAL)
-            openmp = os.path.join(folder, "libiomp5.so")
             if os.path.exists(openmp):
                 ctypes.CDLL(openmp, mode=ctypes.RTLD_GLOBAL)
         except OSError:
             continue
-        return folder, os.path.basename(library)
+        return folder, os.path.basename(library), os.path.exists(openmp)
     return None
 
 
@@ -61,7 +61,8 @@ def _configure_pytensor_blas():
     backend instead (measured faster, see ``backend.py``), which needs a BLAS to link:
     MKL's runtime, from ``requirements.txt``. Without it, the BLAS flags are set
     empty, which skips PyTensor's probe for a system BLAS and its warning; large
-    steps then stay on Numba. A user's own ``blas__ldflags`` or linker is left alone.
+    steps then stay on Numba. A user's own ``blas__ldflags``, ``linker`` or ``mode``
+    (in ``PYTENSOR_FLAGS`` or ``.pytensorrc``) is left alone.
 
     Returns the link flags set for MKL, or "" when the C backend is not linked to it.
     """
@@ -73,11 +74,10 @@ def _configure_pytensor_blas():
     runtime = _mkl_runtime()
     ldflags = ""
     if runtime:
-        folder, library = runtime
+        folder, library, has_openmp = runtime
         # PyTensor warns unless a -l flag names a file called lib<name>.so in a -L
         # folder; the wheel's runtime is libmkl_rt.so.N, its OpenMP is libiomp5.so.
-        openmp = " -liomp5" if os.path.exists(os.path.join(folder, "libiomp5.so")) else ""
-        ldflags = f"-L{folder} -l:{library}{openmp}"
+        ldflags = f"-L{folder} -l:{library}" + (" -liomp5" if has_openmp else "")
     os.environ["PYTENSOR_FLAGS"] = ",".join(filter(None, [flags, f"blas__ldflags={ldflags}"]))
     return ldflags
 
