@@ -29,8 +29,6 @@ $(VENV_THEANO)/.installed: requirements-theano.txt requirements-dev.txt setup.py
 	test -x $(VENV_THEANO)/bin/python || $(PYTHON) -m venv $(VENV_THEANO)
 	$(VENV_THEANO)/bin/pip install -q -r requirements-theano.txt -r requirements-dev.txt
 	$(VENV_THEANO)/bin/pip install -q --no-deps -e .
-	# The mkl wheel ships libmkl_rt.so.N only; the linker's -lmkl_rt wants the bare name.
-	cd $(VENV_THEANO)/lib && ln -sf $$(ls libmkl_rt.so.* | head -n 1) libmkl_rt.so
 	touch $@
 
 clean:

@@ -13,7 +13,6 @@ the same code. ``mlp.engine.name`` says which engine runs.
 import ctypes
 import glob
 import os
-import sys
 
 __all__ = [
     "name", "version", "tensor", "shared", "function", "grad", "ancestors",
@@ -34,50 +33,73 @@ def _requested_engine():
     return requested
 
 
-def _mkl_runtime():
-    """``(folder, runtime file name, has OpenMP)`` of the MKL the ``mkl`` wheel installs
-    in this environment's ``lib`` folder, loaded globally; or None when it is not there."""
-    folder = os.path.join(sys.prefix, "lib")
-    openmp = os.path.join(folder, "libiomp5.so")
-    names = sorted(glob.glob(os.path.join(folder, "libmkl_rt.so*")), key=len)
-    for library in names:
+# The BLAS routines the engines' compiled code calls, by their Fortran names.
+_BLAS_ROUTINES = tuple(
+    [f"{precision}{routine}_" for precision in "sd"
+     for routine in ("axpy", "copy", "dot", "gemm", "gemv", "ger", "rot", "scal", "swap")]
+    + [f"{precision}{routine}_" for precision in "cz"
+       for routine in ("axpy", "copy", "gemm", "gemv", "gerc", "geru", "scal", "swap")]
+)
+_BLAS_PREFIX = "scipy_"
+
+
+def _scipy_openblas():
+    """``(folder, library name)`` of the OpenBLAS that the ``scipy-openblas32`` wheel
+    installs, loaded into the process; or None when it is not installed."""
+    try:
+        import scipy_openblas32
+    except ImportError:
+        return None
+    folder, library = scipy_openblas32.get_lib_dir(), scipy_openblas32.get_library()
+    for path in glob.glob(os.path.join(folder, f"lib{library}.*")):
         try:
-            # Loaded globally (with its OpenMP runtime, which compiled modules may
-            # also name), the engine's compiled modules find them without an rpath.
-            ctypes.CDLL(library, mode=ctypes.RTLD_GLOBAL)
-            if os.path.exists(openmp):
-                ctypes.CDLL(openmp, mode=ctypes.RTLD_GLOBAL)
+            # Loaded once here, the compiled modules that name it find it by its
+            # soname without an rpath. Not globally: SciPy keeps its own copy.
+            ctypes.CDLL(path)
         except OSError:
             continue
-        return folder, os.path.basename(library), os.path.exists(openmp)
+        return folder, library
     return None
 
 
+def _blas_flags():
+    """Link flags for the ``scipy-openblas32`` OpenBLAS, or "" when it is not there.
+
+    It is the OpenBLAS that SciPy's own wheels are built with (32-bit integers, like
+    the engines' BLAS calls). Its routines carry the prefix ``scipy_`` so that they
+    never clash with another BLAS in the process: the ``-D`` flags rename the Fortran
+    names in the engines' C code (``sgemm_`` becomes ``scipy_sgemm_``). PyTensor
+    warns unless a ``-l`` flag names a file ``lib<name>.so`` in a ``-L`` folder,
+    which ``-lscipy_openblas`` does.
+    """
+    found = _scipy_openblas()
+    if found is None:
+        return ""
+    folder, library = found
+    renames = " ".join(f"-D{name}={_BLAS_PREFIX}{name}" for name in _BLAS_ROUTINES)
+    return f"-L{folder} -l{library} {renames}"
+
+
 def _configure_pytensor_blas():
-    """Link PyTensor's C backend to MKL when the ``mkl`` wheel is installed.
+    """Link PyTensor's C backend to OpenBLAS when ``scipy-openblas32`` is installed.
 
     PyTensor's default backend, Numba, multiplies matrices with the OpenBLAS inside
     the SciPy wheel and needs no flags. Large training steps compile for the C
-    backend instead (measured faster, see ``backend.py``), which needs a BLAS to link:
-    MKL's runtime, from ``requirements.txt``. Without it, the BLAS flags are set
-    empty, which skips PyTensor's probe for a system BLAS and its warning; large
-    steps then stay on Numba. A user's own ``blas__ldflags``, ``linker`` or ``mode``
-    (in ``PYTENSOR_FLAGS`` or ``.pytensorrc``) is left alone.
+    backend instead (measured faster, see ``backend.py``), which needs a BLAS to
+    link: the same OpenBLAS, from the ``scipy-openblas32`` wheel in
+    ``requirements.txt``. Without it, the BLAS flags are set empty, which skips
+    PyTensor's probe for a system BLAS and its warning; large steps then stay on
+    Numba. A user's own ``blas__ldflags``, ``linker`` or ``mode`` (in
+    ``PYTENSOR_FLAGS`` or ``.pytensorrc``) is left alone.
 
-    Returns the link flags set for MKL, or "" when the C backend is not linked to it.
+    Returns the link flags set, or "" when the C backend is not linked to OpenBLAS.
     """
     flags = os.environ.get("PYTENSOR_FLAGS", "")
     names = {flag.split("=")[0].strip() for flag in flags.split(",")}
     if names & {"blas__ldflags", "blas.ldflags", "linker", "mode"} or _config_file_mentions(
             ("blas", "linker", "mode")):
         return ""
-    runtime = _mkl_runtime()
-    ldflags = ""
-    if runtime:
-        folder, library, has_openmp = runtime
-        # PyTensor warns unless a -l flag names a file called lib<name>.so in a -L
-        # folder; the wheel's runtime is libmkl_rt.so.N, its OpenMP is libiomp5.so.
-        ldflags = f"-L{folder} -l:{library}" + (" -liomp5" if has_openmp else "")
+    ldflags = _blas_flags()
     os.environ["PYTENSOR_FLAGS"] = ",".join(filter(None, [flags, f"blas__ldflags={ldflags}"]))
     return ldflags
 
@@ -93,7 +115,7 @@ def _config_file_mentions(words):
 
 
 def _load_pytensor():
-    mkl_flags = _configure_pytensor_blas()
+    blas_flags = _configure_pytensor_blas()
     import pytensor
     import pytensor.tensor as tensor_module
     from pytensor.compile.mode import Mode
@@ -121,42 +143,30 @@ def _load_pytensor():
         "copies_functions": True,
         "scan": pytensor.scan,
         "clone_replace": clone_replace,
-        "large_graph_mode": _large_graph_mode(pytensor.config, mkl_flags, Mode),
+        "large_graph_mode": _large_graph_mode(pytensor.config, blas_flags, Mode),
     }
 
 
-def _large_graph_mode(config, mkl_flags, mode_class):
+def _large_graph_mode(config, blas_flags, mode_class):
     """The C backend's mode for large steps, or None (every step on Numba).
 
-    Only when the MKL flags took effect (PyTensor reads its flags once, when first
+    Only when the OpenBLAS flags took effect (PyTensor reads its flags once, when first
     imported: imported before mlp, it keeps its own) and a C++ compiler is there
     (without one the C backend would quietly run Python code).
     """
-    if not mkl_flags or config.blas__ldflags != mkl_flags or not config.cxx:
+    if not blas_flags or config.blas__ldflags != blas_flags or not config.cxx:
         return None
     return mode_class(linker="cvm", optimizer="fast_run")
 
 
-def _theano_blas_flags():
-    """Link flags for the MKL that ``requirements-theano.txt`` installs, or "" (none).
-
-    Theano parses ``-l`` flags itself and wants the bare ``libmkl_rt.so``, a link to
-    the wheel's ``libmkl_rt.so.N`` that the Makefile adds.
-    """
-    runtime = _mkl_runtime()
-    if runtime is None or runtime[1] != "libmkl_rt.so":
-        return ""
-    return f"-L{runtime[0]} -lmkl_rt"
-
-
 def _load_theano():
     # Theano 1.0.5 probes BLAS through numpy.distutils at import, which Python
-    # 3.11's NumPy no longer has: give it explicit flags, MKL's when installed, else
-    # empty (then it multiplies through NumPy's C-API, and warns). A user's own
+    # 3.11's NumPy no longer has: give it explicit flags, OpenBLAS's when installed,
+    # else empty (then it multiplies through NumPy's C-API, and warns). A user's own
     # blas.ldflags is kept.
     flags = os.environ.get("THEANO_FLAGS", "")
     if "blas.ldflags" not in flags and "blas__ldflags" not in flags:
-        ldflags = _theano_blas_flags()
+        ldflags = _blas_flags()
         os.environ["THEANO_FLAGS"] = ",".join(filter(None, [flags, f"blas.ldflags={ldflags}"]))
     import theano
     import theano.tensor as tensor_module

@@ -27,11 +27,11 @@ def test_softmax_normalises_each_row():
 
 
 def test_no_blas_warning_with_the_readmes_install():
-    # The default Numba backend multiplies matrices with SciPy's bundled BLAS, the C
-    # backend of large steps with MKL's; the engine must not warn about either.
+    # The default Numba backend multiplies matrices with SciPy's bundled OpenBLAS, the
+    # C backend of large steps with scipy-openblas32's; the engine must warn about neither.
     import subprocess
     import sys
-    # The second network's steps are large enough for the C backend linked to MKL.
+    # The second network's steps are large enough for the C backend linked to OpenBLAS.
     script = ("import numpy, mlp; n = mlp.FeedForwardNetwork([2, 3, 2], random_state=0); "
               "n.initialize(); n.train(numpy.eye(2), [0, 1], epochs=5, restarts=0); "
               "m = mlp.FeedForwardNetwork([64, 400, 10], random_state=0); m.initialize(); "
@@ -48,15 +48,34 @@ def test_no_blas_warning_with_the_readmes_install():
     assert "dynamic library" not in result.stderr + result.stdout, result.stderr
 
 
-def test_the_readmes_install_links_the_c_backend_to_mkl():
+def blas_library():
+    """The scipy-openblas32 library, loaded; skips the test when it is not installed."""
+    import ctypes
     import glob
-    import sys
-    installed = glob.glob(os.path.join(sys.prefix, "lib", "libmkl_rt.so*"))
-    if engine.name != "pytensor" or not installed:
-        import pytest
-        pytest.skip("MKL's runtime is not installed in this environment (or Theano runs)")
-    assert engine.large_graph_mode is not None
-    assert "mkl_rt" in engine.config.blas__ldflags
+
+    import pytest
+    scipy_openblas32 = pytest.importorskip("scipy_openblas32")
+    folder, library = scipy_openblas32.get_lib_dir(), scipy_openblas32.get_library()
+    return ctypes.CDLL(glob.glob(os.path.join(folder, f"lib{library}.*"))[0])
+
+
+def test_the_readmes_install_links_the_engine_to_scipy_openblas():
+    blas_library()
+    if engine.name == "pytensor":
+        assert engine.large_graph_mode is not None
+        ldflags = engine.config.blas__ldflags
+    else:
+        ldflags = engine.config.blas.ldflags
+    assert "-lscipy_openblas " in ldflags
+    assert "-Dsgemm_=scipy_sgemm_" in ldflags.split()
+
+
+def test_every_renamed_blas_routine_is_in_the_library():
+    from mlp.engine import _BLAS_PREFIX, _BLAS_ROUTINES
+    library = blas_library()
+    missing = [name for name in _BLAS_ROUTINES if not hasattr(library, _BLAS_PREFIX + name)]
+    assert missing == []
+    assert {"sgemm_", "dgemm_", "sgemv_", "dger_", "sdot_"} <= set(_BLAS_ROUTINES)
 
 
 def test_a_users_own_blas_linker_or_mode_is_left_alone(monkeypatch, tmp_path):
