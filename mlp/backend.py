@@ -25,11 +25,13 @@ OPTIMIZERS = ("momentum", "nesterov", "adam", "lbfgs")
 # variables instead of compiling again: {key: (template shared variables, function)}.
 _COMPILED = {}
 
-# A training step of at least this many multiply-adds (batch rows times weights)
-# compiles for PyTensor's C backend linked to MKL, one compiled call per step;
-# smaller steps compile for Numba, many steps per call (a scan), where the per-call
-# overhead would otherwise dominate. The README's "Backend and BLAS" has the
-# measurements behind the crossover.
+# A network of at least this many weights, or a training step of at least this many
+# multiply-adds (batch rows times weights), compiles for PyTensor's C backend linked
+# to OpenBLAS, one compiled call per step. Smaller ones compile for Numba, many
+# steps per call (a scan), where the per-call overhead would otherwise dominate;
+# Numba's step slows down sharply as the weights grow, the C step's does not. The
+# README's "Backend and BLAS" has the measurements behind both crossovers.
+LARGE_NETWORK_WEIGHTS = 40_000
 LARGE_STEP_MULTIPLY_ADDS = 10_000_000
 
 
@@ -246,7 +248,7 @@ class NetworkBackend:
                 for name in ("learning_rate", "momentum", "beta_1", "beta_2", "epsilon")}
 
     def is_large(self, rows):
-        """Whether a training step on ``rows`` rows compiles for the C backend with MKL.
+        """Whether a training step on ``rows`` rows compiles for the C backend.
 
         Parameters
         ----------
@@ -256,12 +258,14 @@ class NetworkBackend:
         Returns
         -------
         bool
-            True when the engine has a C backend linked to MKL and the step costs at
-            least ``LARGE_STEP_MULTIPLY_ADDS`` (rows times weights) multiply-adds.
+            True when the engine has a C backend linked to OpenBLAS and the network
+            has at least ``LARGE_NETWORK_WEIGHTS`` weights or the step costs at least
+            ``LARGE_STEP_MULTIPLY_ADDS`` (rows times weights) multiply-adds.
         """
         sizes = self.architecture
-        multiply_adds = rows * sum(n_in * n_out for n_in, n_out in zip(sizes, sizes[1:]))
-        return engine.large_graph_mode is not None and multiply_adds >= LARGE_STEP_MULTIPLY_ADDS
+        weights = sum(n_in * n_out for n_in, n_out in zip(sizes, sizes[1:]))
+        large = weights >= LARGE_NETWORK_WEIGHTS or rows * weights >= LARGE_STEP_MULTIPLY_ADDS
+        return engine.large_graph_mode is not None and large
 
     def _build_activate(self, mode):
         inputs = engine.tensor.matrix("inputs", dtype=self.dtype)
@@ -348,7 +352,7 @@ class NetworkBackend:
         own shared variables (``Function.copy(swap=...)``), which takes milliseconds.
 
         ``large`` compiles for the engine's ``large_graph_mode`` (the C backend linked
-        to MKL), else for the default backend."""
+        to OpenBLAS), else for the default backend."""
         key = (self._signature(), role, large)
         if role == "objective":
             # Its reshapes bake the parameter shapes into the graph.
@@ -370,7 +374,7 @@ class NetworkBackend:
         Called as ``step(indices, reg_lambda, learning_rate, momentum, beta_1, beta_2,
         epsilon)``, it updates the parameters from the training rows ``indices`` of
         the data given to :meth:`set_data` and returns ``[data_cost, cost]`` measured
-        before the update. ``large`` compiles it for the C backend linked to MKL
+        before the update. ``large`` compiles it for the C backend linked to OpenBLAS
         (see :meth:`is_large`).
         """
         key = (f"step:{optimizer}", large and engine.large_graph_mode is not None)

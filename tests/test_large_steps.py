@@ -5,7 +5,7 @@ import numpy
 import pytest
 
 from mlp import engine
-from mlp.backend import LARGE_STEP_MULTIPLY_ADDS, NetworkBackend
+from mlp.backend import LARGE_NETWORK_WEIGHTS, LARGE_STEP_MULTIPLY_ADDS, NetworkBackend
 from tests.conftest import make_network
 
 needs_c_backend = pytest.mark.skipif(
@@ -35,8 +35,13 @@ def network_with_data(inputs, targets):
 def test_the_size_of_a_step_picks_the_backend():
     backend = make_network(ARCHITECTURE, random_state=0).backend
     assert ROWS * 29_600 >= LARGE_STEP_MULTIPLY_ADDS > 32 * 29_600
+    assert 29_600 < LARGE_NETWORK_WEIGHTS
     assert backend.is_large(ROWS) == (engine.large_graph_mode is not None)
     assert not backend.is_large(32)
+    # 784 * 64 + 64 * 10 = 50,816 weights: every step is large, even of one row.
+    wide = make_network([784, 64, 10], random_state=0).backend
+    assert 50_816 >= LARGE_NETWORK_WEIGHTS
+    assert wide.is_large(1) == (engine.large_graph_mode is not None)
 
 
 @needs_c_backend
