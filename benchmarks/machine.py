@@ -47,8 +47,13 @@ def describe():
     config = mlp.engine.config
     engine = f"{mlp.engine.name} {mlp.engine.version}"
     if mlp.engine.name == "pytensor":
-        engine += (f" (mode={config.mode}, linker={config.linker or 'default'}, "
-                   f"blas__ldflags={config.blas__ldflags!r})")
+        flags = config.blas__ldflags.split()
+        links = " ".join(flag for flag in flags if not flag.startswith("-D"))
+        renames = len(flags) - len(links.split())
+        large = "C backend" if mlp.engine.large_graph_mode is not None else "Numba"
+        engine += (f" (small steps on Numba, large steps on the {large}; blas__ldflags="
+                   f"{links!r} and {renames} -D renames; scipy-openblas32 "
+                   f"{_version('scipy-openblas32')})")
     return {
         "cpu": _cpu_model(),
         "cores": os.cpu_count(),
