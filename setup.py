@@ -18,7 +18,7 @@ setup(
     packages=find_packages(include=["mlp", "mlp.*"]),
     python_requires=">=3.11",
     install_requires=["pytensor>=2.30", "numpy>=1.26", "scipy>=1.11", "tqdm>=4.60",
-                      "scipy-openblas32>=0.3.28"],
+                      'scipy-openblas32>=0.3.28; sys_platform != "win32"'],
     extras_require={"plot": ["matplotlib"], "sklearn": ["scikit-learn>=1.3"]},
     license="MIT",
 )

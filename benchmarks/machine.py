@@ -50,10 +50,12 @@ def describe():
         flags = config.blas__ldflags.split()
         links = " ".join(flag for flag in flags if not flag.startswith("-D"))
         renames = len(flags) - len(links.split())
-        large = "C backend" if mlp.engine.large_graph_mode is not None else "Numba"
-        engine += (f" (small steps on Numba, large steps on the {large}; blas__ldflags="
-                   f"{links!r} and {renames} -D renames; scipy-openblas32 "
-                   f"{_version('scipy-openblas32')})")
+        engine += f" (blas__ldflags={links!r} and {renames} -D renames"
+        if mlp.engine.large_graph_mode is not None:
+            engine += (f"; small steps on Numba, large steps on the C backend; "
+                       f"scipy-openblas32 {_version('scipy-openblas32')})")
+        else:
+            engine += f"; every step in mode={config.mode}, linker={config.linker})"
     return {
         "cpu": _cpu_model(),
         "cores": os.cpu_count(),

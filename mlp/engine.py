@@ -11,7 +11,7 @@ the same code. ``mlp.engine.name`` says which engine runs.
 """
 
 import ctypes
-import glob
+import importlib.util
 import os
 
 __all__ = [
@@ -33,32 +33,51 @@ def _requested_engine():
     return requested
 
 
-# The BLAS routines the engines' compiled code calls, by their Fortran names.
-_BLAS_ROUTINES = tuple(
-    [f"{precision}{routine}_" for precision in "sd"
-     for routine in ("axpy", "copy", "dot", "gemm", "gemv", "ger", "rot", "scal", "swap")]
-    + [f"{precision}{routine}_" for precision in "cz"
-       for routine in ("axpy", "copy", "gemm", "gemv", "gerc", "geru", "scal", "swap")]
+# The BLAS routines the engines' C code declares, by their Fortran names (it calls
+# the real ones' gemm, gemv, ger and dot), in families of precisions and routines.
+_BLAS_FAMILIES = (
+    ("sd", ("axpy", "copy", "dot", "gemm", "gemv", "ger", "rot", "scal", "swap")),
+    ("cz", ("axpy", "copy", "gemm", "gemv", "gerc", "geru", "scal", "swap")),
 )
+# OpenBLAS's own calls, which Theano's convolutions make when its openmp flag is on.
+_OPENBLAS_THREADS = ("openblas_set_num_threads", "openblas_get_num_threads",
+                     "goto_set_num_threads")
 _BLAS_PREFIX = "scipy_"
+_OPENBLAS_FILES = ("libscipy_openblas.so", "libscipy_openblas.dylib")
 
 
-def _scipy_openblas():
-    """``(folder, library name)`` of the OpenBLAS that the ``scipy-openblas32`` wheel
-    installs, loaded into the process; or None when it is not installed."""
+def _renamed_routines():
+    """The names in the engines' C code that the link flags rename to ``scipy_<name>``."""
+    names = list(_OPENBLAS_THREADS)
+    for precisions, routines in _BLAS_FAMILIES:
+        for precision in precisions:
+            for routine in routines:
+                names.append(f"{precision}{routine}_")
+    return names
+
+
+def _scipy_openblas_folder():
+    """The folder of the ``scipy-openblas32`` wheel's library when it loads, else None.
+
+    Found without importing the package: its import loads the library globally, and
+    SciPy's own modules imported after it would then bind to it instead of the copy
+    they ship with.
+    """
     try:
-        import scipy_openblas32
-    except ImportError:
+        spec = importlib.util.find_spec("scipy_openblas32")
+    except (ImportError, ValueError):
         return None
-    folder, library = scipy_openblas32.get_lib_dir(), scipy_openblas32.get_library()
-    for path in glob.glob(os.path.join(folder, f"lib{library}.*")):
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = os.path.join(list(spec.submodule_search_locations)[0], "lib")
+    for file_name in _OPENBLAS_FILES:
         try:
-            # Loaded once here, the compiled modules that name it find it by its
-            # soname without an rpath. Not globally: SciPy keeps its own copy.
-            ctypes.CDLL(path)
+            # A library that is missing or does not load leaves every step on Numba
+            # rather than failing at the first compile.
+            ctypes.CDLL(os.path.join(folder, file_name))
         except OSError:
             continue
-        return folder, library
+        return folder
     return None
 
 
@@ -68,16 +87,16 @@ def _blas_flags():
     It is the OpenBLAS that SciPy's own wheels are built with (32-bit integers, like
     the engines' BLAS calls). Its routines carry the prefix ``scipy_`` so that they
     never clash with another BLAS in the process: the ``-D`` flags rename the Fortran
-    names in the engines' C code (``sgemm_`` becomes ``scipy_sgemm_``). PyTensor
-    warns unless a ``-l`` flag names a file ``lib<name>.so`` in a ``-L`` folder,
-    which ``-lscipy_openblas`` does.
+    names in the engines' C code (``sgemm_`` becomes ``scipy_sgemm_``). The engines
+    add an rpath for each ``-L`` folder, and PyTensor warns unless a ``-l`` flag names
+    a file ``lib<name>.so`` in one, which ``-lscipy_openblas`` does. A folder whose
+    path has a space or a comma cannot be written in the flags: then "" too.
     """
-    found = _scipy_openblas()
-    if found is None:
+    folder = _scipy_openblas_folder()
+    if folder is None or any(character in folder for character in " \t,'\""):
         return ""
-    folder, library = found
-    renames = " ".join(f"-D{name}={_BLAS_PREFIX}{name}" for name in _BLAS_ROUTINES)
-    return f"-L{folder} -l{library} {renames}"
+    renames = " ".join(f"-D{name}={_BLAS_PREFIX}{name}" for name in _renamed_routines())
+    return f"-L{folder} -lscipy_openblas {renames}"
 
 
 def _configure_pytensor_blas():

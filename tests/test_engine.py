@@ -51,15 +51,18 @@ def test_no_blas_warning_with_the_readmes_install():
 def blas_library():
     """The scipy-openblas32 library, loaded; skips the test when it is not installed."""
     import ctypes
-    import glob
 
     import pytest
-    scipy_openblas32 = pytest.importorskip("scipy_openblas32")
-    folder, library = scipy_openblas32.get_lib_dir(), scipy_openblas32.get_library()
-    return ctypes.CDLL(glob.glob(os.path.join(folder, f"lib{library}.*"))[0])
+
+    from mlp.engine import _scipy_openblas_folder
+    folder = _scipy_openblas_folder()
+    if folder is None:
+        pytest.skip("scipy-openblas32 is not installed in this environment")
+    return ctypes.CDLL(os.path.join(folder, "libscipy_openblas.so"))
 
 
 def test_the_readmes_install_links_the_engine_to_scipy_openblas():
+    import sys
     blas_library()
     if engine.name == "pytensor":
         assert engine.large_graph_mode is not None
@@ -68,14 +71,40 @@ def test_the_readmes_install_links_the_engine_to_scipy_openblas():
         ldflags = engine.config.blas.ldflags
     assert "-lscipy_openblas " in ldflags
     assert "-Dsgemm_=scipy_sgemm_" in ldflags.split()
+    # Importing the wheel's package would load its library globally, under SciPy.
+    assert "scipy_openblas32" not in sys.modules
 
 
 def test_every_renamed_blas_routine_is_in_the_library():
-    from mlp.engine import _BLAS_PREFIX, _BLAS_ROUTINES
+    from mlp.engine import _BLAS_PREFIX, _renamed_routines
     library = blas_library()
-    missing = [name for name in _BLAS_ROUTINES if not hasattr(library, _BLAS_PREFIX + name)]
+    missing = [name for name in _renamed_routines() if not hasattr(library, _BLAS_PREFIX + name)]
     assert missing == []
-    assert {"sgemm_", "dgemm_", "sgemv_", "dger_", "sdot_"} <= set(_BLAS_ROUTINES)
+
+
+def test_every_blas_routine_the_engine_calls_is_renamed():
+    # The engine's C code calls BLAS by Fortran names; one left without its -D rename
+    # would be an undefined symbol when a compiled module loads.
+    import importlib
+
+    from mlp.engine import _renamed_routines
+    package = Path(importlib.import_module(f"{engine.name}.tensor").__file__).parent
+    pattern = re.compile(r"\b(?:[sdcz](?:gemm|gemv|ger|gerc|geru|dot|dotu|dotc|axpy|scal|copy|swap"
+                         r"|rot|nrm2|asum|trsm|trmm|symm|syrk|symv|trmv|trsv)_"
+                         r"|(?:openblas|goto)_[gs]et_num_threads)(?=\s*\()")
+    called = set()
+    for path in package.rglob("*.py"):
+        if path.name != "blas_headers.py":  # declarations, and the probes below
+            called.update(pattern.findall(path.read_text(encoding="utf-8", errors="replace")))
+    assert {"sgemm_", "dgemm_", "sgemv_", "dger_", "sdot_"} <= called
+    assert called - set(_renamed_routines()) == set()
+
+
+def test_no_blas_flags_without_the_library(monkeypatch):
+    from mlp import engine as engine_module
+    monkeypatch.setattr(engine_module, "_OPENBLAS_FILES", ("libno_such_blas.so",))
+    assert engine_module._scipy_openblas_folder() is None
+    assert engine_module._blas_flags() == ""
 
 
 def test_a_users_own_blas_linker_or_mode_is_left_alone(monkeypatch, tmp_path):
