@@ -2,6 +2,7 @@
 
 import statistics
 import time
+import warnings
 from dataclasses import dataclass, field
 
 __all__ = ["Run", "Result", "run_interleaved"]
@@ -62,7 +63,11 @@ def run_interleaved(runners, task, data, warmup_task, warmup_data, repeats, log=
     """
     results = {name: Result(name) for name in runners}
     for name, runner in runners.items() if warmup_data is not None else ():
-        results[name].warmup = runner(warmup_task, warmup_data, seed=0)
+        # At the warm-up's small size no library is expected to converge; their
+        # warnings saying so would only alarm the reader of the log.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            results[name].warmup = runner(warmup_task, warmup_data, seed=0)
     names = list(runners)
     for repeat in range(repeats):
         shift = repeat % len(names)

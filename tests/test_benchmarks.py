@@ -74,3 +74,21 @@ def test_quick_benchmark_skips_pytorch_when_it_cannot_be_imported(tmp_path):
     header = _check_table(text, chart)
     assert not any("PyTorch" in column for column in header)
     assert re.search(r"\*\*PyTorch eager skipped\*\*: PyTorch not installed", text)
+
+
+def test_warnings_of_the_warm_up_are_silenced_but_not_those_of_timed_runs():
+    import warnings
+    from types import SimpleNamespace
+
+    from benchmarks.timing import Run, run_interleaved
+
+    def runner(task, data, seed):
+        warnings.warn(f"did not converge at {data}", UserWarning, stacklevel=2)
+        return Run(0.0, 0.0, 1.0, 1)
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        results = run_interleaved({"a": runner}, SimpleNamespace(name="task"), "full size", None,
+                                  "warm-up size", repeats=1, log=lambda line: None)
+    assert results["a"].warmup is not None and len(results["a"].runs) == 1
+    assert [str(warning.message) for warning in caught] == ["did not converge at full size"]
