@@ -29,7 +29,7 @@ _COMPILED = {}
 # multiply-adds (batch rows times weights), compiles for PyTensor's C backend linked
 # to OpenBLAS, one compiled call per step. Smaller ones compile for Numba, many
 # steps per call (a scan), where the per-call overhead would otherwise dominate;
-# Numba's step slows down sharply as the weights grow, the C step's does not. The
+# Numba's step slows down with the weights much faster than the C step. The
 # README's "Backend and BLAS" has the measurements behind both crossovers.
 LARGE_NETWORK_WEIGHTS = 40_000
 LARGE_STEP_MULTIPLY_ADDS = 10_000_000
