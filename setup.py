@@ -17,8 +17,8 @@ setup(
     long_description_content_type="text/markdown",
     packages=find_packages(include=["mlp", "mlp.*"]),
     python_requires=">=3.11",
-    install_requires=["pytensor>=2.30", "numpy>=1.26", "scipy>=1.11", "tqdm>=4.60",
-                      'scipy-openblas32>=0.3.28; sys_platform != "win32"'],
+    install_requires=["pytensor>=3.0,<3.1", "jax>=0.10,<0.11", "jaxlib>=0.10,<0.11", "flatbuffers>=24",
+                      "numpy>=1.26", "scipy>=1.11", "tqdm>=4.60"],
     extras_require={"plot": ["matplotlib"], "sklearn": ["scikit-learn>=1.3"]},
     license="MIT",
 )

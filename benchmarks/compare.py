@@ -1,8 +1,12 @@
 """Side-by-side speed benchmark: mlp, mlp.MLPClassifier, scikit-learn and PyTorch eager.
 
 Every library trains the same network on the same data with the same hyperparameters;
-runs are interleaved and medians reported. ``python -m benchmarks [--quick]`` or
-``python benchmarks/compare.py``.
+runs are interleaved and medians reported. The first fit of each library in a fresh
+process, compiling included, is measured apart (:mod:`benchmarks.first_fit`).
+``python -m benchmarks [--quick]`` or ``python benchmarks/compare.py``; for figures of
+the machine's real speed, run it as
+``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python -m benchmarks`` (see
+:mod:`benchmarks.report`).
 """
 
 import argparse
@@ -14,7 +18,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the package importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import building, machine, report, run_estimator, run_mlp, run_sklearn, run_torch
+from benchmarks import building, first_fit, machine, report, run_estimator, run_mlp, run_sklearn, run_torch
 from benchmarks.tasks import load, shrink, tasks
 from benchmarks.timing import run_interleaved
 
@@ -33,13 +37,25 @@ def _arguments(argv):
     parser.add_argument("--warmup", action=argparse.BooleanOptionalAction, default=None,
                         help="one untimed run per library at the quick size first "
                         "(default: on, off with --quick)")
+    parser.add_argument("--first-fit", action=argparse.BooleanOptionalAction, default=None,
+                        help="time each library's import and first fit in fresh processes, "
+                        "cold and warm compile caches (default: on, off with --quick)")
+    parser.add_argument("--first-fit-repeats", type=int, default=None,
+                        help="processes per first-fit case and cache state (default 3, quick 1)")
     arguments = parser.parse_args(argv)
     if arguments.repeats is None:
         arguments.repeats = 1 if arguments.quick else 3
     if arguments.warmup is None:
         arguments.warmup = not arguments.quick
+    if arguments.first_fit is None:
+        arguments.first_fit = not arguments.quick
+    if arguments.first_fit_repeats is None:
+        arguments.first_fit_repeats = 1 if arguments.quick else 3
     if arguments.repeats < 1:
         parser.error(f"--repeats must be at least 1. Received: --repeats={arguments.repeats}")
+    if arguments.first_fit_repeats < 1:
+        parser.error(f"--first-fit-repeats must be at least 1. "
+                     f"Received: --first-fit-repeats={arguments.first_fit_repeats}")
     return arguments
 
 
@@ -70,7 +86,12 @@ def main(argv=None):
     def log(line):
         print(f"[{time.perf_counter() - started:6.1f} s] {line}", flush=True)
 
-    log(f"machine: {machine.describe()}")
+    description = machine.describe()
+    log(f"machine: {description}")
+    pinned = {name: value for name, value in description["openblas_environment"].items() if value}
+    if pinned:
+        log(f"WARNING: {pinned} set: OpenBLAS is pinned and runs at about half speed; "
+            f"measure with `{report.RUN_COMMAND}`")
     log("building costs (fresh processes)")
     seen, build_rows = set(), []
     for task in chosen:
@@ -79,6 +100,12 @@ def main(argv=None):
             seen.add(kind)
             build_rows.append(building.measure_in_subprocess(*kind))
             log(f"  {build_rows[-1]}")
+    first_fit_result = None
+    if arguments.first_fit:
+        log("first fit in fresh processes (cold, then warm compile caches)")
+        cases = None if not arguments.no_torch else [name for name in first_fit.CASES
+                                                       if name != run_torch.NAME]
+        first_fit_result = first_fit.measure(arguments.first_fit_repeats, cases, log=log)
     results, n_train = {}, {}
     for task in chosen:
         log(f"{task.name}: {task.title}")
@@ -87,13 +114,13 @@ def main(argv=None):
         warmup_data = load(warmup) if arguments.warmup else None
         results[task.name] = run_interleaved(runners, task, data, warmup, warmup_data,
                                              arguments.repeats, log=log)
-    log("GEMM peak")
-    gemm = machine.gemm_peak(min_seconds=0.05 if arguments.quick else 0.3)
-    info = {"machine": machine.describe(), "quick": arguments.quick, "repeats": arguments.repeats,
+    log("GEMM peak (NumPy and XLA)")
+    gemm = machine.gemm_tables(min_seconds=0.05 if arguments.quick else 0.3)
+    info = {"machine": description, "quick": arguments.quick, "repeats": arguments.repeats,
             "skipped": skipped, "warmup": arguments.warmup, "torch_threads": run_torch.THREADS,
             "load": (load_at_start, machine.load_average() or 0.0),
             "wall_seconds": time.perf_counter() - started}
-    text = report.markdown(info, chosen, n_train, results, gemm, build_rows)
+    text = report.markdown(info, chosen, n_train, results, gemm, build_rows, first_fit_result)
     Path(arguments.output).parent.mkdir(parents=True, exist_ok=True)
     Path(arguments.output).write_text(text)
     report.chart(arguments.chart, chosen, results)

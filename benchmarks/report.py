@@ -1,8 +1,10 @@
 """The results as a Markdown table and a PNG chart."""
 
-__all__ = ["markdown", "chart"]
+__all__ = ["markdown", "chart", "first_fit_section", "gemm_section", "blas_section",
+           "environment_lines"]
 
 BASELINE = "mlp"
+RUN_COMMAND = "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python -m benchmarks"
 
 
 def _cell(seconds):
@@ -22,6 +24,12 @@ def _header(info):
         f"- engine: {machine['engine']}; mlp {machine['mlp']}",
         f"- numpy {machine['numpy']}, scikit-learn {machine['scikit-learn']}, "
         f"torch {machine['torch']} ({info['torch_threads']} threads)",
+    ]
+    if "jax" in machine:
+        lines.append(f"- jax {machine['jax']}, jaxlib {machine['jaxlib']}; JAX devices: "
+                     f"{', '.join(machine['jax_devices']) or 'none'}; mlp computes on "
+                     f"{machine.get('mlp_device') or 'its engine (no mlp.engine.device)'}")
+    lines += [
         f"- {info['repeats']} timed runs per library and task, interleaved (A B C, B C A, ...), "
         + ("after one untimed warm-up at the quick size (compiling stays out of the times); "
            if info["warmup"] else "no warm-up (the first run's times include compiling); ")
@@ -32,6 +40,33 @@ def _header(info):
     ]
     for library, note in info["skipped"].items():
         lines.append(f"- **{library} skipped**: {note}")
+    return lines + [""] + environment_lines(machine.get("openblas_environment"))
+
+
+def environment_lines(openblas_environment):
+    """How the benchmark must be run, and a loud warning when OpenBLAS was pinned.
+
+    Parameters
+    ----------
+    openblas_environment : dict or None
+        ``{variable: value or None}`` of the run's environment
+        (:func:`benchmarks.machine.openblas_environment`); None when not recorded.
+    """
+    lines = [f"Measure with `{RUN_COMMAND}`: the two variables pin OpenBLAS to an older "
+             "kernel and a smaller cache, which on this machine about halves the speed of every "
+             "OpenBLAS path (NumPy, scikit-learn)."]
+    if openblas_environment is None:
+        return lines + ["", "Whether they were set in this run was not recorded.", ""]
+    pinned = {name: value for name, value in openblas_environment.items() if value is not None}
+    recorded = ", ".join(f"{name}={'unset' if value is None else repr(value)}"
+                         for name, value in openblas_environment.items())
+    lines += ["", f"In this run's environment: {recorded}."]
+    if pinned:
+        lines += ["", f"> **WARNING: {', '.join(f'{name}={value}' for name, value in pinned.items())} "
+                  "WERE SET in this run's environment. OpenBLAS ran pinned: the figures of "
+                  "OpenBLAS paths (NumPy's GEMM, scikit-learn, and mlp wherever it calls "
+                  "OpenBLAS) are then at about half speed, and the ratios against them are "
+                  f"not the machine's. Rerun with `{RUN_COMMAND}`.**"]
     return lines + [""]
 
 
@@ -79,15 +114,63 @@ def _details(task, n_train, row, peak):
     return lines + [""]
 
 
-def _gemm(gemm):
-    dtypes = list(gemm)
-    lines = ["## NumPy GEMM on this machine (GFLOP/s, best of repeated calls)", "",
-             "| m x k x n | " + " | ".join(dtypes) + " |", "|---|" + "---|" * len(dtypes)]
-    for shape in next(iter(gemm.values())):
-        values = " | ".join(f"{gemm[dtype][shape]:.1f}" for dtype in dtypes)
-        lines.append(f"| {' x '.join(map(str, shape))} | {values} |")
-    peaks = " | ".join(f"**{max(gemm[dtype].values()):.1f}**" for dtype in dtypes)
-    lines.append(f"| peak | {peaks} |")
+def _gemm_tables(gemm):
+    """``{"numpy", "xla", "peak"}`` tables from either form ``markdown`` accepts."""
+    if "numpy" in gemm:
+        return gemm
+    return {"numpy": gemm, "xla": {}, "peak": gemm}  # the older NumPy-only table
+
+
+def _shape_text(shape):
+    return " x ".join(map(str, shape))
+
+
+def gemm_section(gemm):
+    """The GEMM table: NumPy, XLA and the best of the two, GFLOP/s per dtype and shape.
+
+    Parameters
+    ----------
+    gemm : dict
+        :func:`benchmarks.machine.gemm_tables`, or a NumPy-only ``{dtype: {shape: GFLOP/s}}``.
+    """
+    tables = _gemm_tables(gemm)
+    sources = [name for name in ("numpy", "xla", "peak") if tables.get(name)]
+    titles = {"numpy": "NumPy", "xla": "XLA", "peak": "peak"}
+    dtypes = list(tables["numpy"])
+    columns = [f"{titles[source]} {dtype}" for dtype in dtypes for source in sources]
+    lines = ["## Matrix products on this machine (GFLOP/s, best of repeated calls)", "",
+             "NumPy: `a @ b` through NumPy's BLAS; XLA: `jax.jit(lambda a, b: a @ b)` on JAX's "
+             "default device, timed to `block_until_ready`; peak: the better of the two "
+             "(the % of GEMM peak above is against it).", "",
+             "| m x k x n | " + " | ".join(columns) + " |", "|---|" + "---|" * len(columns)]
+    for shape in tables["numpy"][dtypes[0]]:
+        cells = [f"{tables[source][dtype][shape]:.1f}" for dtype in dtypes for source in sources]
+        lines.append(f"| {_shape_text(shape)} | {' | '.join(cells)} |")
+    best = [f"**{max(tables[source][dtype].values()):.1f}**" for dtype in dtypes for source in sources]
+    lines.append(f"| peak | {' | '.join(best)} |")
+    return lines + [""]
+
+
+def blas_section(libraries):
+    """The BLAS and OpenMP libraries loaded in the benchmark's process (threadpoolctl).
+
+    Parameters
+    ----------
+    libraries : list of dict
+        :func:`benchmarks.machine.blas_libraries`.
+    """
+    lines = ["## BLAS kernels (threadpoolctl)", ""]
+    if not libraries:
+        return lines + ["threadpoolctl is not installed, or it found no BLAS library.", ""]
+    lines += ["Architecture is the core type whose kernels OpenBLAS runs. XLA (mlp's engine) "
+              "does not call these libraries: it multiplies with kernels built into jaxlib, "
+              "which threadpoolctl does not list.", "",
+              "| package | library | API | internal API | version | architecture | threads |",
+              "|---|---|---|---|---|---|---|"]
+    for library in libraries:
+        cells = [library.get(key) for key in ("owner", "file", "user_api", "internal_api", "version",
+                                              "architecture", "num_threads")]
+        lines.append("| " + " | ".join("" if cell is None else str(cell) for cell in cells) + " |")
     return lines + [""]
 
 
@@ -106,18 +189,103 @@ def _building(rows):
         "train() (one epoch of 256 random rows, batch 32).", ""]
 
 
-def markdown(info, tasks, n_train, results, gemm, building):
-    """The whole report as Markdown text."""
+def _seconds_pair(summary, key, minimum):
+    if summary is None:
+        return "n/a"
+    return f"{summary[key]:.2f} ({summary[minimum]:.2f})"
+
+
+def first_fit_section(first_fit):
+    """The section "First fit in a fresh process (compile included)".
+
+    Parameters
+    ----------
+    first_fit : dict or None
+        :func:`benchmarks.first_fit.measure`; None when it was not run.
+    """
+    title = "## First fit in a fresh process (compile included)"
+    if first_fit is None:
+        return [title, "", "Not measured in this run (`--no-first-fit`, the default with "
+                "`--quick`).", ""]
+    lines = [title, "",
+             "Each run is a whole new Python process, timing the import statement and then the "
+             "first fit call on the 1,797 digits (training set score). The fit excludes the "
+             "import. Cold: empty compile caches (a fresh temporary folder for JAX's "
+             "compilation cache and PyTensor's compile folder); warm: the same folders after "
+             "one untimed process filled them. scikit-learn and PyTorch compile nothing: cold "
+             "is a first process, warm a later one. Seconds: median (minimum) of "
+             f"{first_fit['repeats']} process(es) per case and state; process s: the whole "
+             "process seen from outside (interpreter start and loading the data included); "
+             "ratio = scikit-learn fit seconds / this case's, of the medians (of the minimums): "
+             "above 1, mlp's first fit is faster.", "",
+             "| case | import s cold | import s warm | first fit s cold | first fit s warm | "
+             "process s cold / warm | score | n_iter_ | scikit-learn / this, cold | "
+             "scikit-learn / this, warm |", "|" + "---|" * 10]
+    for name, case in first_fit["cases"].items():
+        cold, warm = case.get("cold"), case.get("warm")
+        state = cold or warm
+        processes = " / ".join("n/a" if summary is None or summary.get("process_seconds") is None
+                               else f"{summary['process_seconds']:.2f}" for summary in (cold, warm))
+        ratio = case.get("ratio", {})
+        ratios = [f"{ratio[state_name]:.2f} ({ratio[state_name + '_min']:.2f})"
+                  if state_name in ratio else "n/a" for state_name in ("cold", "warm")]
+        n_iter = "" if state is None or state["n_iter"] is None else f"{state['n_iter']:g}"
+        cells = [name, _seconds_pair(cold, "import_seconds", "import_min"),
+                 _seconds_pair(warm, "import_seconds", "import_min"),
+                 _seconds_pair(cold, "fit_seconds", "fit_min"),
+                 _seconds_pair(warm, "fit_seconds", "fit_min"), processes,
+                 "n/a" if state is None else f"{state['score']:.4f}", n_iter] + ratios
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    for name, case in first_fit["cases"].items():
+        note = f"- {name}: `{case['code']}`"
+        if case.get("cache"):
+            note += "; the warm-up left " + ", ".join(
+                f"{files} files ({size / 1e6:.1f} MB) in {kind}'s cache"
+                for kind, (files, size) in case["cache"].items())
+        lines.append(note)
+    for name, note in first_fit.get("skipped", {}).items():
+        lines.append(f"- **{name} skipped**: {note}")
+    for name, note in first_fit.get("failed", {}).items():
+        lines.append(f"- **{name} FAILED**: {note.splitlines()[0] if note else ''}")
+    return lines + [""]
+
+
+def markdown(info, tasks, n_train, results, gemm, building, first_fit=None):
+    """The whole report as Markdown text.
+
+    Parameters
+    ----------
+    info : dict
+        The run: ``machine`` (:func:`benchmarks.machine.describe`), ``quick``, ``repeats``,
+        ``skipped``, ``warmup``, ``torch_threads``, ``load``, ``wall_seconds``, and
+        optionally ``notes`` (lines appended at the end).
+    tasks : list of Task
+    n_train : dict
+        Training rows per task name.
+    results : dict
+        ``{task name: {library: Result}}``.
+    gemm : dict
+        :func:`benchmarks.machine.gemm_tables` (NumPy, XLA and the peak), or the older
+        NumPy-only ``{dtype: {shape: GFLOP/s}}``.
+    building : list of dict
+        :func:`benchmarks.building.measure_in_subprocess` rows.
+    first_fit : dict, optional
+        :func:`benchmarks.first_fit.measure`; None when not measured.
+    """
     peers = [library for library in results[tasks[0].name] if library != BASELINE]
-    peak = {dtype: max(values.values()) for dtype, values in gemm.items()}
-    lines = _header(info) + _summary(tasks, results, peers)
+    peak = {dtype: max(values.values()) for dtype, values in _gemm_tables(gemm)["peak"].items()}
+    lines = _header(info) + _summary(tasks, results, peers) + first_fit_section(first_fit)
     lines += ["## Per task", "", "Build: mlp `initialize()` plus the training step's compile "
               "(or in-process copy); PyTorch: model and optimizer; the scikit-learn style "
               "estimators build inside `fit` (counted in train). Accuracy: test split "
-              "(XOR: the four points). GFLOP/s = 6 x rows x weights x epochs / train seconds.", ""]
+              "(XOR: the four points). GFLOP/s = 6 x rows x weights x epochs / train seconds; "
+              "% of GEMM peak: against the better of NumPy's and XLA's best matrix product "
+              "in the task's dtype (see below).", ""]
     for task in tasks:
         lines += _details(task, n_train[task.name], results[task.name], peak)
-    lines += _gemm(gemm) + _building(building) + info.get("notes", [])
+    lines += gemm_section(gemm) + blas_section(info["machine"].get("blas", []))
+    lines += _building(building) + info.get("notes", [])
     return "\n".join(lines) + "\n"
 
 

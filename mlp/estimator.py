@@ -91,13 +91,11 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         integer, initialisation ``i`` of ``n_init`` uses the seed
         ``random_state + i``, so ``n_init=1, random_state=s + i`` repeats it.
     tol : float >= 0, default=1e-4
-        Progress that counts, for ``"sgd"`` and ``"adam"``: unlike scikit-learn,
-        whose rule is an *absolute* decrease of the training loss, ours is a
-        *relative* decrease (``loss < reference * (1 - tol)``, values above 1 are
-        treated as 1), so training runs longer than scikit-learn's once the loss is
-        small. With early stopping it is the smallest decrease of the validation
-        cross-entropy (scikit-learn: increase of the validation accuracy).
-        For ``"lbfgs"`` it sets the relative cost tolerance ``ftol = tol * 1e-3``.
+        Progress that counts, for ``"sgd"`` and ``"adam"``: as scikit-learn, a training
+        loss at least ``tol`` below the best so far. With early stopping it is the
+        smallest decrease of the validation cross-entropy (scikit-learn: increase of
+        the validation accuracy). For ``"lbfgs"`` it sets the relative cost tolerance
+        ``ftol = tol * 1e-3``.
     verbose : bool, default=False
         Show a progress bar with the losses.
     warm_start : bool, default=False
@@ -452,7 +450,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         # count without weights); the mean weight turns our row count into that sum,
         # exactly for a full batch and on average for minibatches.
         mean_weight = 1.0 if weights is None else float(numpy.mean(weights))
-        common = dict(target_cost=0.0, tol=min(float(self.tol), 1.0), restarts=0,
+        common = dict(target_cost=0.0, tol=float(self.tol), tol_rule="absolute", restarts=0,
                       verbose=bool(self.verbose), sample_weight=weights,
                       beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon,
                       keep_optimizer_state=incremental)

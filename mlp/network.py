@@ -1,5 +1,6 @@
 """The seed's front end: ``Network`` and ``FeedForwardNetwork``."""
 
+import math
 import numbers
 
 import numpy
@@ -182,7 +183,7 @@ class FeedForwardNetwork(Network):
         return numpy.argmax(probabilities, axis=1)
 
     def train(self, X, y, alpha=None, reg_lambda=0.0001, epochs=10000, momentum=0.9, *,
-              target_cost=0.01, tol=1e-4, patience=None, restarts=None, verbose=False,
+              target_cost=0.01, tol=1e-4, tol_rule="relative", patience=None, restarts=None, verbose=False,
               batch_size=None, shuffle=True, optimizer="momentum", beta_1=0.9, beta_2=0.999,
               epsilon=1e-8, schedule="constant", schedule_factor=10.0, schedule_patience=10,
               validation_data=None, validation_fraction=None, early_stopping=None,
@@ -208,7 +209,11 @@ class FeedForwardNetwork(Network):
         target_cost : float, default 0.01
             Stop when the training cross-entropy (without the L2 term) reaches it.
         tol : float, default 1e-4
-            Relative improvement of the training cross-entropy that counts as progress.
+            Improvement of the training cross-entropy that counts as progress.
+        tol_rule : {"relative", "absolute"}, default "relative"
+            ``"relative"``: progress is a loss below ``(1 - tol)`` times the loss at the
+            last progress. ``"absolute"`` (scikit-learn's rule): a loss at least ``tol``
+            below the best so far.
         patience : int, optional
             Epochs without progress before stopping: on the validation loss (early
             stopping) when there is validation data, else on the training
@@ -292,7 +297,9 @@ class FeedForwardNetwork(Network):
             epochs=check_number("epochs", epochs, minimum=0, integer=True),
             momentum=check_number("momentum", momentum, minimum=0, maximum=1, include_maximum=False),
             target_cost=check_number("target_cost", target_cost, minimum=0),
-            tol=check_number("tol", tol, minimum=0, maximum=1),
+            tol=check_number("tol", tol, minimum=0,
+                             maximum=1 if tol_rule == "relative" else math.inf),
+            tol_rule=check_choice("tol_rule", tol_rule, ("relative", "absolute")),
             patience=check_number("patience", patience, minimum=1, integer=True),
             restarts=check_number("restarts", restarts, minimum=0, integer=True),
             verbose=bool(verbose),

@@ -14,7 +14,13 @@ def log_softmax(logits):
     tensor = engine.tensor
     row_maximum = engine.disconnected_grad(tensor.max(logits, axis=1, keepdims=True))
     shifted = logits - row_maximum
-    return shifted - tensor.log(tensor.sum(tensor.exp(shifted), axis=1, keepdims=True))
+    return shifted - tensor.log(_sum(tensor.exp(shifted), axis=1, keepdims=True))
+
+
+def _sum(values, **keywords):
+    # Accumulated in the values' own type: the engines' default float64 accumulator
+    # would make JAX compute every later step, gradients included, in float64.
+    return engine.tensor.sum(values, acc_dtype=values.dtype, **keywords)
 
 
 def categorical_crossentropy(logits, targets, sample_weights=None):
@@ -35,8 +41,7 @@ def categorical_crossentropy(logits, targets, sample_weights=None):
         ``-mean(sum(targets * log_softmax(logits), axis=1))``: finite even when the
         softmax saturates to exactly 0 or 1 in floating point.
     """
-    tensor = engine.tensor
-    per_sample = -tensor.sum(targets * log_softmax(logits), axis=1)
+    per_sample = -_sum(targets * log_softmax(logits), axis=1)
     return _weighted_mean(per_sample, sample_weights)
 
 
@@ -50,17 +55,18 @@ def binary_crossentropy(logits, targets, sample_weights=None):
     tensor = engine.tensor
     per_output = (tensor.maximum(logits, 0) - targets * logits
                   + tensor.log1p(tensor.exp(-abs(logits))))
-    per_sample = tensor.sum(per_output, axis=1)
+    per_sample = _sum(per_output, axis=1)
     return _weighted_mean(per_sample, sample_weights)
 
 
 def _weighted_mean(per_sample, sample_weights):
     tensor = engine.tensor
     if sample_weights is None:
-        return tensor.mean(per_sample)
+        return _sum(per_sample) / tensor.cast(per_sample.shape[0], per_sample.dtype)
     # A minibatch whose rows all weigh zero costs 0, not 0 / 0.
-    total_weight = tensor.maximum(tensor.sum(sample_weights), 1e-30)
-    return tensor.sum(sample_weights * per_sample) / total_weight
+    smallest = tensor.constant(1e-30, dtype=sample_weights.dtype)
+    total_weight = tensor.maximum(_sum(sample_weights), smallest)
+    return _sum(sample_weights * per_sample) / total_weight
 
 
 OBJECTIVES = {"softmax": categorical_crossentropy, "sigmoid": binary_crossentropy}

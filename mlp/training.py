@@ -24,10 +24,6 @@ from mlp.progress import Progress
 
 __all__ = ["TrainingSettings", "TrainingData", "train"]
 
-# Bounds on one compiled multi-step call, so that Ctrl-C and the stopping rules are
-# looked at often: at most this many steps, and about this many rows in all.
-_MOST_STEPS_PER_CALL = 1024
-_MOST_ROWS_PER_CALL = 65536
 # A cross-entropy within this fraction of ln K is chance level for K classes.
 _CHANCE_TOLERANCE = 0.05
 
@@ -42,6 +38,7 @@ class TrainingSettings:
     momentum: float
     target_cost: float = 0.01
     tol: float = 1e-4
+    tol_rule: str = "relative"
     patience: int = 500
     restarts: int = 0
     verbose: bool = False
@@ -77,20 +74,15 @@ class TrainingData:
 
 class _Guard:
     """Keeps the weights from before the current compiled call, to restore after a
-    NaN or an interrupt inside it.
-
-    A snapshot is taken before every call but kept only when it is finite: the last
-    update of a call can overflow while every cost it reported was finite.
-    """
+    NaN or an interrupt inside it (the backend's values are snapshots that cost nothing:
+    calls return new arrays)."""
 
     def __init__(self, backend):
         self.backend = backend
         self.values = backend.get_values()
 
     def snapshot(self):
-        values = self.backend.get_values()
-        if all(numpy.isfinite(value).all() for value in values):
-            self.values = values
+        self.values = self.backend.get_values()
 
     def restore(self):
         self.backend.set_values(self.values)
@@ -126,6 +118,8 @@ class _Monitor:
         # crawl of tiny steps still ends as a plateau.
         if self.early_stopping:
             improved = monitored_loss < self.reference_loss - settings.min_delta
+        elif settings.tol_rule == "absolute":
+            improved = monitored_loss <= self.best_loss - settings.tol
         else:
             improved = monitored_loss < self.reference_loss * (1 - settings.tol)
         if improved:
@@ -156,10 +150,11 @@ class _Monitor:
         reference, since = self.reference_loss, self.since_improvement
         best, best_epoch = self.best_loss, self.best_epoch
         factor, patience, target = 1 - settings.tol, settings.patience, settings.target_cost
+        absolute, tol = settings.tol_rule == "absolute", settings.tol
         stopped, count = None, len(losses)
         for index, loss in enumerate(losses):
             epoch += 1
-            if loss < reference * factor:
+            if (loss <= best - tol) if absolute else (loss < reference * factor):
                 reference, since = loss, 0
             else:
                 since += 1
@@ -184,7 +179,11 @@ class _Monitor:
             return
         if self.settings.schedule != "reduce_on_plateau":
             return
-        if monitored_loss < self.schedule_best * (1 - self.settings.tol):
+        if self.settings.tol_rule == "absolute":
+            improved = monitored_loss <= self.schedule_best - self.settings.tol
+        else:
+            improved = monitored_loss < self.schedule_best * (1 - self.settings.tol)
+        if improved:
             self.schedule_best = monitored_loss
             self.since_schedule_change = 0
             return
@@ -255,7 +254,11 @@ def _finish_epoch(record, monitor, backend, data, epoch, loss, total_loss, secon
 
 def _step_plan(n_samples, batch_size, epochs, generator):
     """Index matrix of ``epochs`` epochs: one row per step, short batches padded with
-    ``n_samples`` (the backend's zero-weight row); and the real rows of each step."""
+    ``n_samples`` (the backend's zero-weight row); and the real rows of each step.
+    Full-batch epochs (one step of every row) need no indices: the plan is then the
+    number of steps."""
+    if batch_size >= n_samples:
+        return epochs, numpy.full(epochs, n_samples, dtype=numpy.int64)
     if generator is None:
         rows = minibatches(n_samples, batch_size) * epochs
     else:
@@ -270,41 +273,51 @@ def _step_plan(n_samples, batch_size, epochs, generator):
     return plan, sizes
 
 
+def _plan_length(plan):
+    return plan if isinstance(plan, int) else len(plan)
+
+
+def _plan_part(plan, first, count):
+    """Steps ``first`` to ``first + count`` of a plan (an index matrix or a step count)."""
+    if isinstance(plan, int):
+        return max(0, min(count, plan - first))
+    return plan[first:first + count]
+
+
 def _run_calls(backend, plan, settings, learning_rate, guard, interrupt, epoch, attempt_number,
-               steps_per_epoch=1):
+               steps_per_epoch=1, batch_size=1):
     """Run the steps of ``plan`` in compiled calls of at most ``steps_per_call`` steps.
 
     Returns the cost vectors of the steps that ran and whether Ctrl-C stopped them. A
     snapshot before each call is what a NaN or an interrupt inside the call restores.
     """
     hyper = (settings.momentum, settings.beta_1, settings.beta_2, settings.epsilon)
-    steps_per_call = _steps_per_call(plan.shape[1])
+    steps_per_call = backend.steps_per_call(batch_size)
     data_costs, costs = [], []
-    for first in range(0, len(plan), steps_per_call):
+    for first in range(0, _plan_length(plan), steps_per_call):
         guard.snapshot()
         try:
-            call_data_costs, call_costs = backend.train_steps(
-                settings.optimizer, plan[first:first + steps_per_call], settings.reg_lambda,
+            call_data_costs, call_costs, finite = backend.train_steps(
+                settings.optimizer, _plan_part(plan, first, steps_per_call), settings.reg_lambda,
                 learning_rate, *hyper)
         except KeyboardInterrupt:
             # Cut short inside the engine: the updates may be partial.
             guard.restore()
             return data_costs, costs, True
-        if not (numpy.isfinite(call_data_costs).all() and numpy.isfinite(call_costs).all()):
+        if not (finite and numpy.isfinite(call_data_costs).all() and numpy.isfinite(call_costs).all()):
             guard.restore()
-            bad = call_costs[~numpy.isfinite(call_costs)]
-            step = first + (int(numpy.flatnonzero(~numpy.isfinite(call_costs))[0]) if bad.size else 0)
-            raise _divergence(bad[0] if bad.size else math.nan, epoch + 1 + step // steps_per_epoch,
+            bad = ~(numpy.isfinite(call_costs) & numpy.isfinite(call_data_costs))
+            # Costs are measured before each step: finite costs with non-finite weights
+            # mean the call's last update overflowed.
+            step = int(numpy.flatnonzero(bad)[0]) if bad.any() else call_costs.size - 1
+            value = call_costs[step] if bad.any() else math.inf
+            raise _divergence(value, epoch + 1 + (first + step) // steps_per_epoch,
                               attempt_number, settings)
         data_costs.append(call_data_costs)
         costs.append(call_costs)
         if interrupt.raised:
             return data_costs, costs, True
     return data_costs, costs, False
-
-
-def _steps_per_call(batch_size):
-    return max(1, min(_MOST_STEPS_PER_CALL, _MOST_ROWS_PER_CALL // batch_size))
 
 
 def _run_gradient_attempt(backend, data, settings, interrupt, attempt_number, generator, progress):
@@ -329,12 +342,12 @@ def _run_gradient_attempt(backend, data, settings, interrupt, attempt_number, ge
         epochs_now = 1
         if many_epochs_per_call:
             epochs_now = min(chunk, settings.epochs - epoch)
-            chunk = min(2 * chunk, _steps_per_call(batch_size))
+            chunk = min(2 * chunk, backend.steps_per_call(batch_size))
         plan, sizes = _step_plan(n_samples, batch_size, epochs_now, shuffler)
         started = time.perf_counter()
         data_costs, costs, interrupted = _run_calls(
             backend, plan, settings, monitor.learning_rate, guard, interrupt, epoch, attempt_number,
-            steps_per_epoch)
+            steps_per_epoch, batch_size)
         if not data_costs:
             return record, monitor, "interrupted"
         data_costs, costs = numpy.concatenate(data_costs), numpy.concatenate(costs)
@@ -367,8 +380,8 @@ def _stop_where_the_rules_say(backend, plan, data_costs, costs, settings, monito
     if count == data_costs.size:
         return data_costs, costs
     guard.restore()
-    _run_calls(backend, plan[:count], settings, monitor.learning_rate, guard, interrupt, epoch,
-               attempt_number)
+    _run_calls(backend, _plan_part(plan, 0, count), settings, monitor.learning_rate, guard,
+               interrupt, epoch, attempt_number, batch_size=backend.n_samples)
     return data_costs[:count], costs[:count]
 
 
@@ -405,12 +418,11 @@ def _run_lbfgs_attempt(backend, data, settings, interrupt, attempt_number, gener
     from scipy.optimize import minimize
 
     record, monitor = _Record(), _Monitor(backend, settings, data.has_validation)
-    indices = numpy.arange(data.inputs.shape[0])
     last = {}
     state = {"stopped": "epochs", "epoch": 0, "started": time.perf_counter()}
 
     def cost_and_gradient(flat):
-        data_cost, cost, gradient = backend.objective(flat, indices, settings.reg_lambda)
+        data_cost, cost, gradient = backend.objective(flat, settings.reg_lambda)
         if not math.isfinite(cost):
             # Let the line search back off; a finite point is always kept.
             return math.inf, numpy.zeros_like(flat)
@@ -528,7 +540,7 @@ def _warn_if_stuck(history, n_classes, settings):
         warnings.warn(
             f"Training stalled at cross-entropy {history.final_loss:.4f}, above "
             f"target_cost={settings.target_cost}, after {history.restarts} restarts "
-            f"(no relative improvement of tol={settings.tol} in patience="
+            f"(no {settings.tol_rule} improvement of tol={settings.tol} in patience="
             f"{settings.patience} epochs). Try more restarts, another learning rate "
             f"or more hidden units.",
             ConvergenceWarning,

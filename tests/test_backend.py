@@ -3,6 +3,7 @@ import pytest
 
 from mlp import engine
 from mlp.backend import NetworkBackend, verify_cost_reaches
+from mlp.graphs import Placeholders
 from mlp.objectives import l2_penalty
 from tests.conftest import make_network
 
@@ -125,12 +126,11 @@ def test_backprop_returns_crossentropy_plus_l2(xor_inputs):
 def test_the_seeds_broken_graph_is_refused():
     # The seed's graph: the cross-entropy of a prediction passed in from outside,
     # plus the L2 term of the weights. Only the L2 term reaches the weights.
-    network = make_network([2, 2, 2], random_state=0)
     tensor = engine.tensor
     prediction = tensor.matrix("prediction", dtype="float64")
     output = tensor.matrix("output", dtype="float64")
     data_cost = -tensor.mean(tensor.sum(output * tensor.log(prediction), axis=1))
-    parameters = network.backend.parameters
+    parameters = Placeholders(2, "float64").parameters
     cost = data_cost + 0.0001 * l2_penalty(parameters)
     assert all(p in set(engine.ancestors([cost])) for p in parameters)
     with pytest.raises(ValueError, match=r"`weights\[0\]`.*L2 penalty alone"):
@@ -138,12 +138,12 @@ def test_the_seeds_broken_graph_is_refused():
 
 
 def test_a_cost_missing_one_parameter_names_it():
-    network = make_network([2, 3, 2], random_state=0)
-    backend = network.backend
-    inputs = engine.tensor.matrix(dtype="float64")
-    partial = engine.tensor.sum(engine.tensor.dot(inputs, backend.weights[0].T) + backend.bias[0])
+    placeholders = Placeholders(2, "float64")
+    inputs = placeholders.inputs
+    partial = engine.tensor.sum(engine.tensor.dot(inputs, placeholders.weights[0].T)
+                                + placeholders.bias[0])
     with pytest.raises(ValueError, match=r"`weights\[1\]`"):
-        verify_cost_reaches(partial, backend.parameters)
+        verify_cost_reaches(partial, placeholders.parameters)
 
 
 def test_networks_of_one_architecture_share_compiled_code_not_weights(xor_inputs):

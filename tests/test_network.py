@@ -141,7 +141,8 @@ def counted(call, action, at_call):
     calls = []
 
     def wrapped(*arguments):
-        calls.append(arguments[1].shape[0])
+        plan = arguments[1]  # an index matrix, or a number of full-batch steps
+        calls.append(plan if isinstance(plan, int) else plan.shape[0])
         if len(calls) == at_call:
             return action(call, arguments)
         return call(*arguments)

@@ -30,8 +30,9 @@ def test_crossentropy_is_finite_when_the_softmax_saturates():
 
 
 def test_l2_penalty_sums_every_square():
-    shared = [engine.shared(numpy.array([[1.0, -2.0]])), engine.shared(numpy.array([3.0]))]
-    assert float(engine.function([], l2_penalty(shared))()) == 14.0
+    matrix, vector = engine.tensor.matrix(dtype="float64"), engine.tensor.vector(dtype="float64")
+    penalty = engine.function([matrix, vector], l2_penalty([matrix, vector]))
+    assert float(penalty(numpy.array([[1.0, -2.0]]), numpy.array([3.0]))) == 14.0
 
 
 def test_binary_crossentropy_matches_numpy_and_survives_saturation():

@@ -1,0 +1,259 @@
+"""Compiled programs, one per graph signature, shared by every network in the process.
+
+A signature is what a graph depends on: the layers' kinds, the dtype, whether the L2
+term covers the biases, the optimiser and the role (forward pass, training run,
+objective). Shapes are not in it: the graphs are built on placeholders
+(``mlp.graphs``), so a second network of any size reuses the program.
+
+With PyTensor the graph becomes a JAX function (:func:`mlp.engine.executable`) and a
+training run is ONE compiled call: a ``fori_loop`` over the steps, with the
+parameters, optimiser state and data passed in and returned as device arrays. Each
+call shape is compiled once (:class:`Program`) and kept on disk twice over: JAX's
+persistent cache keeps the machine code, and the program itself is saved as a
+serialized ``jax.export`` module, so that a later process neither builds the graph
+again nor traces it. With Theano, each step is one call of a compiled Theano
+function, looped in Python.
+"""
+
+import hashlib
+import os
+import tempfile
+import threading
+from pathlib import Path
+
+import numpy
+
+from mlp import engine, graphs
+
+__all__ = ["program", "counts", "FULL_BATCH_STEPS", "Program"]
+
+# The most full-batch steps in one call. Full-batch calls all have this shape (the
+# loop runs the steps asked for), so that a run of any length compiles once.
+FULL_BATCH_STEPS = 1024
+
+_PROGRAMS = {}
+_LOCK = threading.Lock()
+_COUNTS = {"graphs": 0, "traces": 0, "compiles": 0, "cache_hits": 0, "loaded": 0}
+# What the saved programs were built from: a change to any of these files, or to the
+# engine's versions, makes new file names, so a stale program is never loaded.
+_SOURCES = ("compiled.py", "engine.py", "graphs.py", "layers.py", "objectives.py", "updates.py")
+
+
+def counts():
+    """What this process built, per kind: ``graphs`` (PyTensor graphs built), ``traces``
+    (JAX traces of them), ``compiles`` (XLA compilations), ``cache_hits`` (machine
+    code loaded from JAX's persistent cache) and ``loaded`` (programs loaded from
+    disk instead of being built and traced)."""
+    return dict(_COUNTS)
+
+
+def _count_compile_events(event, **_):
+    if event == "/jax/compilation_cache/cache_misses":
+        _COUNTS["compiles"] += 1
+    elif event == "/jax/compilation_cache/cache_hits":
+        _COUNTS["cache_hits"] += 1
+
+
+def _source_digest():
+    digest = hashlib.sha256(f"{engine.name} {engine.version} {engine.device}".encode())
+    if engine.jax is not None:
+        digest.update(engine.jax.__version__.encode())
+    folder = Path(__file__).resolve().parent
+    for name in _SOURCES:
+        digest.update((folder / name).read_bytes())
+    return digest.hexdigest()
+
+
+if engine.jax is not None:
+    engine.jax.monitoring.register_event_listener(_count_compile_events)
+    _DIGEST = _source_digest()
+    _FOLDER = Path(engine.cache_folder).parent / "programs"
+
+
+def program(key, layers, dtype, build):
+    """The program of ``key``, built on first use by ``build(layers, placeholders)``.
+
+    Thread-safe: two threads asking for the same key get the same program, built once.
+    With PyTensor, a :class:`Program`; with Theano, the built function itself.
+    """
+    with _LOCK:
+        if key not in _PROGRAMS:
+            if engine.jax is None:
+                _PROGRAMS[key] = _build(key, layers, dtype, build)
+            else:
+                _PROGRAMS[key] = Program(key, layers, dtype, build)
+        return _PROGRAMS[key]
+
+
+def _build(key, layers, dtype, build):
+    _COUNTS["graphs"] += 1
+    return build(layers, graphs.Placeholders(len(layers) - 1, dtype))
+
+
+def _saveable(layers):
+    # Only mlp's own layers: the saved file names cannot see a user's layer code change.
+    return all(type(layer).__module__ == "mlp.layers" for layer in layers)
+
+
+class Program:
+    """A JAX program compiled once per call shape, loaded from disk when it can be.
+
+    Called with the arrays of its graph (nested in lists and tuples, None where a
+    part is absent), it returns the outputs as device arrays.
+    """
+
+    def __init__(self, key, layers, dtype, build):
+        self.key = key
+        self.layers = layers
+        self.dtype = dtype
+        self.build = build
+        self.function = None
+        self.calls = {}
+        self.lock = threading.Lock()
+        kinds = tuple(f"{type(layer).__module__}.{type(layer).__qualname__}" for layer in layers)
+        self.name = repr((key[1:], kinds, dtype))
+        self.saveable = _saveable(layers)
+
+    def __call__(self, *arguments):
+        jax = engine.jax
+        leaves, structure = jax.tree_util.tree_flatten(arguments)
+        shapes = (str(structure), tuple((leaf.shape, str(leaf.dtype)) for leaf in leaves))
+        call = self.calls.get(shapes)
+        if call is None:
+            with self.lock:
+                call = self.calls.get(shapes) or self._compile(arguments, shapes)
+                self.calls[shapes] = call
+        return call(*arguments)
+
+    def _compile(self, arguments, shapes):
+        jax = engine.jax
+        digest = hashlib.sha256(repr((_DIGEST, self.name, shapes)).encode()).hexdigest()
+        path = _FOLDER / f"{digest}.jaxprogram"
+        exported = self._load(path) if self.saveable else None
+        if exported is None:
+            if self.function is None:
+                self.function = _build(self.key, self.layers, self.dtype, self.build)
+            _COUNTS["traces"] += 1
+            exported = jax.export.export(jax.jit(self.function))(*arguments)
+            if self.saveable:
+                _write_atomically(path, exported.serialize())
+        return jax.jit(exported.call)
+
+    @staticmethod
+    def _load(path):
+        try:
+            contents = path.read_bytes()
+        except OSError:
+            return None
+        try:
+            exported = engine.jax.export.deserialize(bytearray(contents))
+        except Exception:  # noqa: BLE001 - a damaged file is rebuilt, never trusted
+            return None
+        _COUNTS["loaded"] += 1
+        return exported
+
+
+def _write_atomically(path, contents):
+    """Write ``contents`` to ``path`` so that a reader sees the whole file or none: two
+    processes compiling side by side each write their own temporary file."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, suffix=".partial")
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(contents)
+        os.replace(temporary, path)
+    except OSError:
+        pass  # a cache that cannot be written only costs the next process a trace
+
+
+# ------------------------------------------------------------------ builders
+def forward(layers, placeholders):
+    """``run(inputs, parameters) -> output``."""
+    executable = engine.executable(*graphs.forward_graph(layers, placeholders))
+
+    def run(inputs, parameters):
+        return executable(inputs, *parameters)[0]
+
+    return run
+
+
+def training_run(optimizer, regularize_bias, batched):
+    """A builder of ``run(carried, data, batches, n_steps, hyper)``.
+
+    ``run`` makes the first ``n_steps`` steps of ``optimizer`` from the parameters and
+    state ``carried``; ``batches`` holds one row of indices per step (None for
+    full-batch steps). It returns the new carried values, an array ``(length, 2)`` of
+    the data term and full cost of each step (rows past ``n_steps`` are zero) and
+    whether every carried value is finite.
+    """
+    def build(layers, placeholders):
+        inputs, outputs, carried = graphs.step_graph(layers, placeholders, optimizer,
+                                                     regularize_bias, batched)
+        executable = engine.executable(inputs, outputs)
+        if engine.jax is None:
+            return _python_loop(executable, carried, batched)
+        return _jax_loop(executable, carried, batched)
+
+    return build
+
+
+def _jax_loop(executable, carried_count, batched):
+    lax, numpy_like = engine.jax.lax, engine.jax.numpy
+
+    def run(carried, data, batches, n_steps, hyper):
+        length = batches.shape[0] if batched else FULL_BATCH_STEPS
+        costs = numpy_like.zeros((length, 2), dtype=carried[0].dtype)
+
+        def body(index, loop):
+            values, costs = loop
+            rows = (lax.dynamic_index_in_dim(batches, index, keepdims=False),) if batched else ()
+            outputs = executable(*values, *data, *rows, *hyper)
+            step_costs = numpy_like.stack(outputs[carried_count:]).astype(costs.dtype)
+            costs = lax.dynamic_update_index_in_dim(costs, step_costs, index, axis=0)
+            return tuple(outputs[:carried_count]), costs
+
+        values, costs = lax.fori_loop(0, n_steps, body, (tuple(carried), costs))
+        finite = numpy_like.stack([numpy_like.isfinite(value).all() for value in values]).all()
+        return values, costs, finite
+
+    return run
+
+
+def _python_loop(executable, carried_count, batched):
+    def run(carried, data, batches, n_steps, hyper):
+        values = list(carried)
+        costs = numpy.zeros((n_steps, 2))
+        for index in range(n_steps):
+            rows = [batches[index]] if batched else []
+            outputs = executable(*values, *data, *rows, *hyper)
+            values = outputs[:carried_count]
+            costs[index] = outputs[carried_count:]
+        finite = all(numpy.isfinite(value).all() for value in values)
+        return values, costs, finite
+
+    return run
+
+
+def objective(regularize_bias, shapes):
+    """A builder of ``run(flat_parameters, data, reg_lambda) -> (data_cost, cost, flat_gradient)``.
+
+    ``shapes`` are the parameters' shapes, in the order of the flat vector.
+    """
+    sizes = [int(numpy.prod(shape)) for shape in shapes]
+    bounds = numpy.cumsum([0] + sizes)
+
+    def build(layers, placeholders):
+        inputs, outputs = graphs.objective_graph(layers, placeholders, regularize_bias)
+        executable = engine.executable(inputs, outputs)
+        dtype = placeholders.dtype
+        concatenate = numpy.concatenate if engine.jax is None else engine.jax.numpy.concatenate
+
+        def run(flat, data, reg_lambda):
+            parameters = [flat[start:stop].reshape(shape).astype(dtype)
+                          for start, stop, shape in zip(bounds[:-1], bounds[1:], shapes)]
+            data_cost, cost, *gradients = executable(*parameters, *data, reg_lambda)
+            return data_cost, cost, concatenate([gradient.ravel() for gradient in gradients])
+
+        return run
+
+    return build

@@ -1,0 +1,182 @@
+"""The only place that builds graphs: forward pass, cost, training step, L-BFGS objective.
+
+Every graph starts at symbolic placeholders (:class:`Placeholders`), never at a
+network's live values, so one compiled program serves every network whose layers have
+the same kinds (shapes stay symbolic). The cost is always built from the forward pass
+of the input matrix: the seed built it from a prediction passed in from outside the
+graph, so the gradient saw only the L2 term; :func:`verify_cost_reaches` refuses any
+cost whose data term a parameter does not reach.
+"""
+
+from mlp import engine, objectives, updates
+
+__all__ = ["Placeholders", "HYPER_NAMES", "verify_cost_reaches", "forward_graph", "step_graph",
+           "objective_graph", "state_names"]
+
+# The scalar inputs of a training step, in the order the compiled calls take them.
+HYPER_NAMES = ("reg_lambda", "learning_rate", "momentum", "beta_1", "beta_2", "epsilon")
+
+
+class Placeholders:
+    """The symbolic inputs of a network's graphs.
+
+    Parameters
+    ----------
+    depth : int
+        Layers with weights (every layer but the input).
+    dtype : str
+        Floating-point type of every input but the row indices.
+
+    Attributes
+    ----------
+    weights, bias : lists of symbolic matrices and vectors
+        One per layer with weights, in the seed's order.
+    inputs, targets, row_weights : symbolic matrix, matrix, vector
+        The training (or predicted) rows, their one-hot targets and their weights.
+    indices : symbolic int64 vector
+        The rows of a minibatch.
+    hyper : dict of symbolic scalars
+        The step's scalars, named as :data:`HYPER_NAMES`.
+    """
+
+    def __init__(self, depth, dtype):
+        tensor = engine.tensor
+        self.dtype = dtype
+        self.weights = [tensor.matrix(f"weights[{i}]", dtype=dtype) for i in range(depth)]
+        self.bias = [tensor.vector(f"bias[{i}]", dtype=dtype) for i in range(depth)]
+        self.inputs = tensor.matrix("inputs", dtype=dtype)
+        self.targets = tensor.matrix("targets", dtype=dtype)
+        self.row_weights = tensor.vector("row_weights", dtype=dtype)
+        self.indices = tensor.vector("indices", dtype="int64")
+        self.hyper = {name: tensor.scalar(name, dtype=dtype) for name in HYPER_NAMES}
+
+    @property
+    def parameters(self):
+        """The weights, then the biases (the seed's order)."""
+        return self.weights + self.bias
+
+    @property
+    def data(self):
+        """The training data inputs, in the order the compiled calls take them."""
+        return [self.inputs, self.targets, self.row_weights]
+
+
+def verify_cost_reaches(data_cost, parameters):
+    """Refuse a cost whose data term does not depend on every parameter.
+
+    Parameters
+    ----------
+    data_cost : symbolic scalar
+        The data term of the cost (the cross-entropy, without the L2 penalty).
+    parameters : list of symbolic variables
+        Every weight and bias the training step updates.
+
+    Raises
+    ------
+    ValueError
+        Naming the first parameter the data term does not reach: its gradient would
+        come from the L2 penalty alone, the weights would decay to zero and the loss
+        would sit at chance level (the seed's bug).
+    """
+    reached = set(engine.ancestors([data_cost]))
+    for parameter in parameters:
+        if parameter not in reached:
+            raise ValueError(
+                f"The data term of the cost does not depend on the parameter "
+                f"`{parameter.name}`: its gradient would come from the L2 penalty "
+                f"alone and training would only shrink it. Build the cost from the "
+                f"forward pass of the input matrix, not from a prediction passed in "
+                f"from outside the graph."
+            )
+
+
+def _forward(layers, weights, bias, inputs):
+    """The forward pass: the logits (before the output activation) and the output."""
+    tensor = engine.tensor
+    hidden = layers[0].forwardPass(inputs)
+    for layer, layer_weights, layer_bias in zip(layers[1:-1], weights, bias):
+        hidden = layer.forwardPass(tensor.dot(hidden, layer_weights.T) + layer_bias)
+    logits = tensor.dot(hidden, weights[-1].T) + bias[-1]
+    return logits, layers[-1].forwardPass(logits)
+
+
+def _costs(layers, placeholders, regularize_bias, inputs, targets, row_weights):
+    """Data term and full cost of the given rows, from ONE graph that starts at ``inputs``."""
+    logits, _ = _forward(layers, placeholders.weights, placeholders.bias, inputs)
+    data_cost = objectives.OBJECTIVES[layers[-1].activation](logits, targets, row_weights)
+    verify_cost_reaches(data_cost, placeholders.parameters)
+    regularized = placeholders.parameters if regularize_bias else placeholders.weights
+    penalty = objectives.l2_penalty(regularized)
+    return data_cost, data_cost + placeholders.hyper["reg_lambda"] * penalty
+
+
+def forward_graph(layers, placeholders):
+    """``(inputs, outputs)`` of the forward pass: ``[inputs, *weights, *bias] -> [output]``."""
+    _, output = _forward(layers, placeholders.weights, placeholders.bias, placeholders.inputs)
+    return [placeholders.inputs, *placeholders.parameters], [output]
+
+
+def state_names(optimizer):
+    """The optimiser state a step carries, per parameter (and Adam's step counter)."""
+    if optimizer == "adam":
+        return ("first_moments", "second_moments", "step")
+    return ("velocities",)
+
+
+def _state_placeholders(optimizer, placeholders):
+    """Symbolic optimiser state: a dict for the update rule, and its flat ordered list."""
+    parameters = placeholders.parameters
+    state, flat = {}, []
+    for name in state_names(optimizer):
+        if name == "step":
+            state[name] = engine.tensor.scalar("step", dtype=placeholders.dtype)
+            flat.append(state[name])
+        else:
+            state[name] = [parameter.type(f"{name}[{parameter.name}]") for parameter in parameters]
+            flat.extend(state[name])
+    return state, flat
+
+
+def step_graph(layers, placeholders, optimizer, regularize_bias, batched):
+    """One training step of ``optimizer`` as a pure graph.
+
+    Inputs: the parameters, the optimiser state (see :func:`state_names`), the
+    training data (inputs, targets, row weights), the row ``indices`` of the
+    minibatch when ``batched`` (else every row is used), then the scalars of
+    :data:`HYPER_NAMES`. Outputs: the new parameters and state, in the same order, then
+    the data term and the full cost measured before the update.
+
+    Returns
+    -------
+    inputs, outputs : lists of symbolic variables
+    carried : int
+        How many leading inputs (and outputs) are parameters and state.
+    """
+    data = placeholders.data
+    if batched:
+        rows = placeholders.indices
+        data = [data[0][rows], data[1][rows], data[2][rows]]
+    data_cost, cost = _costs(layers, placeholders, regularize_bias, *data)
+    parameters = placeholders.parameters
+    gradients = engine.grad(cost, parameters)
+    state, flat_state = _state_placeholders(optimizer, placeholders)
+    new_values = dict(updates.RULES[optimizer](parameters, gradients, state, placeholders.hyper))
+    carried = parameters + flat_state
+    # A carried value keeps its type from step to step, whatever the rule's arithmetic
+    # promoted it to.
+    outputs = [engine.tensor.cast(new_values[variable], variable.dtype) for variable in carried]
+    inputs = carried + placeholders.data + ([placeholders.indices] if batched else [])
+    inputs += [placeholders.hyper[name] for name in HYPER_NAMES]
+    return inputs, outputs + [data_cost, cost], len(carried)
+
+
+def objective_graph(layers, placeholders, regularize_bias):
+    """The cost and its gradient for L-BFGS, every training row at once.
+
+    Inputs: the parameters, the training data, ``reg_lambda``. Outputs: the data term,
+    the full cost, then the gradient of the cost for each parameter.
+    """
+    data_cost, cost = _costs(layers, placeholders, regularize_bias, *placeholders.data)
+    gradients = engine.grad(cost, placeholders.parameters)
+    inputs = placeholders.parameters + placeholders.data + [placeholders.hyper["reg_lambda"]]
+    return inputs, [data_cost, cost, *gradients]
