@@ -24,9 +24,9 @@ def run(task, data, seed):
 
     def build():
         network.initialize()
-        # train() compiles (or copies) its step on first use; done here, it counts as
-        # build time rather than training time.
-        network.backend.prepare("momentum", task.batch_size or len(data.X_train))
+        # train() compiles (or loads) its training program on first use; done here, it
+        # counts as build time rather than training time.
+        network.backend.prepare("momentum", task.batch_size, n_samples=len(data.X_train))
 
     build_seconds, _ = timed(build)
     train_seconds, history = timed(

@@ -15,7 +15,7 @@ import numpy
 from mlp import compiled, engine, objectives
 from mlp.graphs import verify_cost_reaches
 from mlp.init import initial_parameters
-from mlp.store import Parameter, to_device, to_numpy
+from mlp.store import Parameter, many_to_device, to_numpy
 
 __all__ = ["ComputationBackend", "NetworkBackend", "verify_cost_reaches", "OPTIMIZERS",
            "padded_rows"]
@@ -25,7 +25,7 @@ OPTIMIZERS = ("momentum", "nesterov", "adam", "lbfgs")
 # Bounds on one compiled multi-step call, so that Ctrl-C and the stopping rules are
 # looked at often: at most this many steps, and about this many rows in all.
 MOST_STEPS_PER_CALL = compiled.FULL_BATCH_STEPS
-MOST_ROWS_PER_CALL = 65536
+MOST_ROWS_PER_CALL = 262144
 
 
 class ComputationBackend:
@@ -137,8 +137,9 @@ class NetworkBackend:
 
     def reset_state(self):
         """Zero the optimiser state (velocities, moments, step counter)."""
-        for variable in self.state:
-            variable.set_value(numpy.zeros(variable.shape, dtype=variable.dtype))
+        zeros = [numpy.zeros(variable.shape, dtype=variable.dtype) for variable in self.state]
+        for variable, value in zip(self.state, many_to_device(zeros)):
+            variable.value = value
 
     def reinitialize(self, generator):
         """Draw fresh weights and biases and zero the optimiser state; nothing recompiles."""
@@ -166,7 +167,7 @@ class NetworkBackend:
         padded_targets[:n_samples] = targets
         padded_weights = numpy.zeros(rows, dtype=self.dtype)
         padded_weights[:n_samples] = 1 if sample_weights is None else sample_weights
-        self.data = tuple(to_device(array) for array in (padded_inputs, padded_targets, padded_weights))
+        self.data = tuple(many_to_device([padded_inputs, padded_targets, padded_weights]))
         self.n_samples = n_samples
 
     def clear_data(self):
@@ -208,11 +209,21 @@ class NetworkBackend:
         """How many steps of ``batch_size`` rows one training call makes at most."""
         return max(1, min(MOST_STEPS_PER_CALL, MOST_ROWS_PER_CALL // max(batch_size, 1)))
 
+    def call_length(self, batch_size, steps_per_epoch, many_epochs):
+        """Rows of the padded index plan of the minibatch calls of one training run.
+
+        Every call of a run has this shape, so the run compiles once: calls of many
+        epochs make up to :meth:`steps_per_call` steps, calls of one epoch at most one
+        epoch's steps.
+        """
+        most = self.steps_per_call(batch_size)
+        return _power_of_two_at_least(most if many_epochs else min(steps_per_epoch, most))
+
     def _hyper(self, values):
         return tuple(numpy.asarray(value, dtype=self.dtype) for value in values)
 
     def train_steps(self, optimizer, batches, reg_lambda, learning_rate, momentum=0.0, beta_1=0.9,
-                    beta_2=0.999, epsilon=1e-8):
+                    beta_2=0.999, epsilon=1e-8, length=None):
         """Run training steps in one compiled call; return the costs of each step.
 
         Parameters
@@ -223,6 +234,10 @@ class NetworkBackend:
             short batches padded with the index ``n_samples`` (a row of weight zero);
             or the number of full-batch steps (every row, each step).
         reg_lambda, learning_rate, momentum, beta_1, beta_2, epsilon : float
+        length : int, optional
+            Rows the index plan is padded to (the extra ones do not run); default the
+            power of two at least ``n_steps``. One length for every call of a run
+            keeps it to one compiled program.
 
         Returns
         -------
@@ -236,7 +251,7 @@ class NetworkBackend:
         program = self._training_program(optimizer, batched)
         hyper = self._hyper((reg_lambda, learning_rate, momentum, beta_1, beta_2, epsilon))
         carried_variables = self.parameters + self._optimizer_state(optimizer)
-        plan = self._padded_plan(batches) if batched else None
+        plan = self._padded_plan(batches, length) if batched else None
         values, costs, finite = program([variable.value for variable in carried_variables],
                                         self.data, plan, numpy.int64(n_steps), hyper)
         for variable, value in zip(carried_variables, values):
@@ -244,20 +259,22 @@ class NetworkBackend:
         costs = numpy.asarray(costs, dtype=float)[:n_steps]
         return costs[:, 0], costs[:, 1], bool(finite)
 
-    def _padded_plan(self, batches):
-        """The index matrix, padded to a power of two of steps (the extra ones do not run)."""
-        batches = numpy.asarray(batches, dtype=numpy.int64)
+    def _padded_plan(self, batches, length):
+        """The index matrix, padded to ``length`` steps (the extra ones do not run)."""
+        batches = numpy.asarray(batches, dtype=numpy.int32)
         if engine.jax is None:
             return batches
-        plan = numpy.full((_power_of_two_at_least(len(batches)), batches.shape[1]), self.n_samples,
-                          dtype=numpy.int64)
+        length = max(length or _power_of_two_at_least(len(batches)), len(batches))
+        plan = numpy.full((length, batches.shape[1]), self.n_samples, dtype=numpy.int32)
         plan[:len(batches)] = batches
         return plan
 
-    def prepare(self, optimizer="momentum", batch_size=None, n_samples=None):
+    def prepare(self, optimizer="momentum", batch_size=None, n_samples=None, many_epochs=True):
         """Compile what :meth:`train_steps` (or L-BFGS's objective) with ``optimizer`` and
         ``batch_size`` calls, for ``n_samples`` training rows (default: the data given to
-        :meth:`set_data`), so that the first training call does not pay for it."""
+        :meth:`set_data`), so that the first training call does not pay for it.
+        ``many_epochs``: whether calls run many epochs (training without validation
+        data, schedule or reachable target) or one."""
         if engine.jax is None:
             return
         n_samples = self.n_samples if n_samples is None else n_samples
@@ -275,8 +292,8 @@ class NetworkBackend:
         if steps == 1:
             self._training_program(optimizer, False)(carried, data, None, numpy.int64(0), hyper)
         else:
-            length = _power_of_two_at_least(min(steps, self.steps_per_call(batch_size)))
-            plan = numpy.zeros((length, batch_size), dtype=numpy.int64)
+            length = self.call_length(batch_size, steps, many_epochs)
+            plan = numpy.zeros((length, batch_size), dtype=numpy.int32)
             self._training_program(optimizer, True)(carried, data, plan, numpy.int64(0), hyper)
 
     def _objective_program(self):

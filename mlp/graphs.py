@@ -33,7 +33,7 @@ class Placeholders:
         One per layer with weights, in the seed's order.
     inputs, targets, row_weights : symbolic matrix, matrix, vector
         The training (or predicted) rows, their one-hot targets and their weights.
-    indices : symbolic int64 vector
+    indices : symbolic int32 vector
         The rows of a minibatch.
     hyper : dict of symbolic scalars
         The step's scalars, named as :data:`HYPER_NAMES`.
@@ -47,7 +47,7 @@ class Placeholders:
         self.inputs = tensor.matrix("inputs", dtype=dtype)
         self.targets = tensor.matrix("targets", dtype=dtype)
         self.row_weights = tensor.vector("row_weights", dtype=dtype)
-        self.indices = tensor.vector("indices", dtype="int64")
+        self.indices = tensor.vector("indices", dtype="int32")
         self.hyper = {name: tensor.scalar(name, dtype=dtype) for name in HYPER_NAMES}
 
     @property

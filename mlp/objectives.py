@@ -74,11 +74,9 @@ OBJECTIVES = {"softmax": categorical_crossentropy, "sigmoid": binary_crossentrop
 
 def l2_penalty(parameters):
     """Sum of the squares of every entry of every parameter (the seed's L2 term)."""
-    tensor = engine.tensor
     penalty = 0
     for parameter in parameters:
-        # A dot product of the flattened parameter with itself: one BLAS call, where
-        # a sum of squares was a float64-accumulating loop (8% of a large C step).
-        flat = parameter.flatten()
-        penalty = penalty + tensor.dot(flat, flat)
+        # An element-wise square and sum, which XLA fuses into one loop; a dot
+        # product of the flattened parameter would be a separate matrix call each.
+        penalty = penalty + _sum(parameter * parameter)
     return penalty

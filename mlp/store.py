@@ -12,7 +12,7 @@ import numpy
 
 from mlp import engine
 
-__all__ = ["Parameter", "to_device", "to_numpy"]
+__all__ = ["Parameter", "to_device", "many_to_device", "to_numpy"]
 
 # JAX's default device, named explicitly: arrays placed on it are the same kind of
 # input as the arrays the compiled programs return (committed to a device), so the
@@ -25,6 +25,13 @@ def to_device(array):
     if engine.jax is None:
         return array
     return engine.jax.device_put(array, _DEVICE)
+
+
+def many_to_device(arrays):
+    """Several NumPy arrays on the engine's device, in one transfer."""
+    if engine.jax is None:
+        return list(arrays)
+    return engine.jax.device_put(list(arrays), _DEVICE)
 
 
 def to_numpy(value):

@@ -138,28 +138,33 @@ class _Monitor:
             return "early_stopping" if self.early_stopping else "plateau"
         return None
 
-    def after_epochs(self, epoch, losses, samples, commit=True):
+    def after_epochs(self, epoch, losses, samples):
         """:meth:`after_epoch` for a run of epochs monitored on the training loss with a
         constant learning rate: the same rules, in a loop of local variables, because it
         runs for every epoch of full-batch training (hundreds of thousands a second).
 
         Returns ``(reason, count)``: why to stop (or None) and after how many of these
-        epochs. With ``commit=False`` the monitor is left as it was (a look ahead).
+        epochs; the monitor is left as after the last of those ``count`` epochs.
         """
         settings = self.settings
         reference, since = self.reference_loss, self.since_improvement
         best, best_epoch = self.best_loss, self.best_epoch
-        factor, patience, target = 1 - settings.tol, settings.patience, settings.target_cost
-        absolute, tol = settings.tol_rule == "absolute", settings.tol
+        patience, target, tol = settings.patience, settings.target_cost, settings.tol
+        # Progress is "below the best by tol" (absolute) or "below the reference by a
+        # factor" (relative): one threshold, moved when the loss passes it.
+        absolute = settings.tol_rule == "absolute"
+        threshold = best - tol if absolute else reference * (1 - tol)
         stopped, count = None, len(losses)
         for index, loss in enumerate(losses):
-            epoch += 1
-            if (loss <= best - tol) if absolute else (loss < reference * factor):
+            if loss < best:
+                best, best_epoch = loss, epoch + index + 1
+            if loss <= threshold if absolute else loss < threshold:
                 reference, since = loss, 0
+                threshold = best - tol if absolute else loss * (1 - tol)
             else:
                 since += 1
-            if loss < best:
-                best, best_epoch = loss, epoch
+                if absolute:
+                    threshold = best - tol
             if loss <= target:
                 stopped = "target"
             elif since >= patience:
@@ -167,10 +172,9 @@ class _Monitor:
             if stopped:
                 count = index + 1
                 break
-        if commit:
-            self.reference_loss, self.since_improvement = reference, since
-            self.best_loss, self.best_epoch = best, best_epoch
-            self.samples_seen += sum(samples[:count])
+        self.reference_loss, self.since_improvement = reference, since
+        self.best_loss, self.best_epoch = best, best_epoch
+        self.samples_seen += sum(samples[:count])
         return stopped, count
 
     def _schedule(self, monitored_loss):
@@ -265,7 +269,7 @@ def _step_plan(n_samples, batch_size, epochs, generator):
         rows = []
         for _ in range(epochs):
             rows.extend(minibatches(n_samples, batch_size, generator))
-    plan = numpy.full((len(rows), batch_size), n_samples, dtype=numpy.int64)
+    plan = numpy.full((len(rows), batch_size), n_samples, dtype=numpy.int32)
     sizes = numpy.empty(len(rows), dtype=numpy.int64)
     for position, indices in enumerate(rows):
         plan[position, :indices.size] = indices
@@ -285,7 +289,7 @@ def _plan_part(plan, first, count):
 
 
 def _run_calls(backend, plan, settings, learning_rate, guard, interrupt, epoch, attempt_number,
-               steps_per_epoch=1, batch_size=1):
+               steps_per_epoch=1, batch_size=1, length=None):
     """Run the steps of ``plan`` in compiled calls of at most ``steps_per_call`` steps.
 
     Returns the cost vectors of the steps that ran and whether Ctrl-C stopped them. A
@@ -299,7 +303,7 @@ def _run_calls(backend, plan, settings, learning_rate, guard, interrupt, epoch, 
         try:
             call_data_costs, call_costs, finite = backend.train_steps(
                 settings.optimizer, _plan_part(plan, first, steps_per_call), settings.reg_lambda,
-                learning_rate, *hyper)
+                learning_rate, *hyper, length=length)
         except KeyboardInterrupt:
             # Cut short inside the engine: the updates may be partial.
             guard.restore()
@@ -323,70 +327,93 @@ def _run_calls(backend, plan, settings, learning_rate, guard, interrupt, epoch, 
 def _run_gradient_attempt(backend, data, settings, interrupt, attempt_number, generator, progress):
     """Train from the current weights with a step-based optimiser.
 
-    Steps run in compiled multi-step calls: one epoch of minibatches per call (split
-    when an epoch is long), or, for full-batch training without validation data or
-    a schedule, a growing run of epochs per call. Stopping rules, Ctrl-C and the
-    divergence guard are checked between calls.
+    Steps run in compiled multi-step calls. When nothing has to be looked at between
+    epochs (validation data, a learning-rate schedule), a call runs a growing number
+    of whole epochs, and the stopping rules are applied to them afterwards: the
+    epochs past the stop are undone and run again up to it. Otherwise a call runs one
+    epoch (split when an epoch is long). Stopping rules, Ctrl-C and the divergence
+    guard are checked between calls.
     """
     record, monitor, guard = _Record(), _Monitor(backend, settings, data.has_validation), _Guard(backend)
     n_samples = data.inputs.shape[0]
     batch_size = min(settings.batch_size or n_samples, n_samples)
     steps_per_epoch = -(-n_samples // batch_size)
     shuffler = generator if settings.shuffle and steps_per_epoch > 1 else None
-    # Epochs of one full-batch step can share a call only when nothing has to be
-    # looked at between them (validation, a learning-rate schedule).
-    many_epochs_per_call = (steps_per_epoch == 1 and not data.has_validation
-                            and settings.schedule == "constant")
-    chunk, epoch, stopped = 1, 0, "epochs"
+    # Nothing has to be looked at between epochs without validation data or a
+    # schedule. Minibatch epochs then share a call when no stopping rule can fire
+    # before its last epoch (the target is unreachable, the plateau rule needs
+    # ``patience`` epochs), so nothing runs twice; full-batch epochs, one cheap step
+    # each, share calls of growing length, undone and rerun past a stop.
+    many_epochs_per_call = (not data.has_validation and settings.schedule == "constant"
+                            and (steps_per_epoch == 1 or settings.target_cost <= 0))
+    most_epochs = max(1, backend.steps_per_call(batch_size) // steps_per_epoch)
+    length = backend.call_length(batch_size, steps_per_epoch, many_epochs_per_call)
+    # Full-batch calls start at a few steps (a stop within them costs little to rerun)
+    # and double up to the most a call makes.
+    chunk, epoch, stopped = min(16, most_epochs), 0, "epochs"
     while epoch < settings.epochs and stopped == "epochs":
         epochs_now = 1
-        if many_epochs_per_call:
+        if many_epochs_per_call and steps_per_epoch == 1:
             epochs_now = min(chunk, settings.epochs - epoch)
-            chunk = min(2 * chunk, backend.steps_per_call(batch_size))
+            chunk = min(2 * chunk, most_epochs)
+        elif many_epochs_per_call:
+            epochs_now = min(settings.epochs - epoch, most_epochs,
+                             max(1, settings.patience - monitor.since_improvement))
         plan, sizes = _step_plan(n_samples, batch_size, epochs_now, shuffler)
         started = time.perf_counter()
         data_costs, costs, interrupted = _run_calls(
             backend, plan, settings, monitor.learning_rate, guard, interrupt, epoch, attempt_number,
-            steps_per_epoch, batch_size)
+            steps_per_epoch, batch_size, length)
         if not data_costs:
             return record, monitor, "interrupted"
-        data_costs, costs = numpy.concatenate(data_costs), numpy.concatenate(costs)
+        losses, totals, rows = _epoch_means(numpy.concatenate(data_costs), numpy.concatenate(costs),
+                                            sizes, steps_per_epoch)
+        reason = None
         if many_epochs_per_call and not interrupted:
-            data_costs, costs = _stop_where_the_rules_say(
-                backend, plan, data_costs, costs, settings, monitor, guard, interrupt, epoch,
-                attempt_number)
-        starts = numpy.arange(0, data_costs.size, steps_per_epoch)
-        rows = sizes[:data_costs.size]
-        epoch_rows = numpy.add.reduceat(rows, starts)
-        epoch_losses = (numpy.add.reduceat(rows * data_costs, starts) / epoch_rows).tolist()
-        epoch_totals = (numpy.add.reduceat(rows * costs, starts) / epoch_rows).tolist()
-        seconds = (time.perf_counter() - started) / starts.size
-        reason = _record_epochs(record, monitor, backend, data, epoch, epoch_losses, epoch_totals,
-                                epoch_rows.tolist(), seconds, progress)
-        epoch += len(epoch_losses)
+            reason, count = monitor.after_epochs(epoch, losses, rows)
+            if count < len(losses):
+                # The call ran past the stopping epoch: back to the snapshot taken
+                # before it, and exactly the epochs up to the stop again (the same
+                # steps, so the same costs).
+                guard.restore()
+                _run_calls(backend, _plan_part(plan, 0, count * steps_per_epoch), settings,
+                           monitor.learning_rate, guard, interrupt, epoch, attempt_number,
+                           steps_per_epoch, batch_size, length)
+                losses, totals, rows = losses[:count], totals[:count], rows[:count]
+        seconds = (time.perf_counter() - started) / len(losses)
+        if many_epochs_per_call and not interrupted:
+            _record_checked_epochs(record, monitor, losses, totals, seconds, progress)
+        else:
+            reason = _record_epochs(record, monitor, backend, data, epoch, losses, totals, rows,
+                                    seconds, progress)
+        epoch += len(losses)
         stopped = "interrupted" if interrupted else reason or "epochs"
     return record, monitor, stopped
 
 
-def _stop_where_the_rules_say(backend, plan, data_costs, costs, settings, monitor, guard,
-                              interrupt, epoch, attempt_number):
-    """Undo the epochs a multi-epoch call ran past its stopping epoch.
+def _epoch_means(data_costs, costs, sizes, steps_per_epoch):
+    """Per-epoch cross-entropy, full cost and rows, from the costs of each step (weighted
+    by the step's rows, so a short last batch counts for what it holds)."""
+    starts = numpy.arange(0, data_costs.size, steps_per_epoch)
+    rows = sizes[:data_costs.size]
+    epoch_rows = numpy.add.reduceat(rows, starts)
+    losses = (numpy.add.reduceat(rows * data_costs, starts) / epoch_rows).tolist()
+    totals = (numpy.add.reduceat(rows * costs, starts) / epoch_rows).tolist()
+    return losses, totals, epoch_rows.tolist()
 
-    The call ran every epoch of ``plan`` (one full-batch step each); when a stopping
-    rule fired earlier, the weights go back to the snapshot taken before the call and
-    exactly the epochs up to the stop run again (the same steps, so the same costs).
-    """
-    _, count = monitor.after_epochs(epoch, data_costs.tolist(), [0] * data_costs.size, commit=False)
-    if count == data_costs.size:
-        return data_costs, costs
-    guard.restore()
-    _run_calls(backend, _plan_part(plan, 0, count), settings, monitor.learning_rate, guard,
-               interrupt, epoch, attempt_number, batch_size=backend.n_samples)
-    return data_costs[:count], costs[:count]
+
+def _record_checked_epochs(record, monitor, losses, totals, seconds, progress):
+    """Record epochs whose stopping rules :meth:`_Monitor.after_epochs` already applied."""
+    record.loss.extend(losses)
+    record.total_loss.extend(totals)
+    record.seconds.extend([seconds] * len(losses))
+    record.learning_rate.extend([monitor.learning_rate] * len(losses))
+    progress.update(losses[-1], steps=len(losses))
 
 
 def _record_epochs(record, monitor, backend, data, epoch, losses, totals, rows, seconds, progress):
-    """Record epochs ``epoch + 1 ...``; return the first reason to stop among them."""
+    """Record epochs ``epoch + 1 ...`` and apply the stopping rules to each; return the
+    first reason to stop among them."""
     stopped = None
     if data.has_validation:
         for loss, total_loss, samples in zip(losses, totals, rows):
@@ -395,20 +422,14 @@ def _record_epochs(record, monitor, backend, data, epoch, losses, totals, rows, 
                                    seconds, progress, samples)
             stopped = stopped or reason
         return stopped
-    # Without validation data an epoch's bookkeeping is a few float comparisons: keep
-    # it lean, it runs up to hundreds of thousands of times a second.
     record.loss.extend(losses)
     record.total_loss.extend(totals)
     record.seconds.extend([seconds] * len(losses))
-    if monitor.settings.schedule == "constant":
-        record.learning_rate.extend([monitor.learning_rate] * len(losses))
-        stopped, _ = monitor.after_epochs(epoch, losses, rows)
-    else:
-        for loss, samples in zip(losses, rows):
-            epoch += 1
-            record.learning_rate.append(monitor.learning_rate)
-            reason = monitor.after_epoch(epoch, loss, loss, samples)
-            stopped = stopped or reason
+    for loss, samples in zip(losses, rows):
+        epoch += 1
+        record.learning_rate.append(monitor.learning_rate)
+        reason = monitor.after_epoch(epoch, loss, loss, samples)
+        stopped = stopped or reason
     progress.update(losses[-1], steps=len(losses))
     return stopped
 

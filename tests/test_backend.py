@@ -5,7 +5,7 @@ from mlp import engine
 from mlp.backend import NetworkBackend, verify_cost_reaches
 from mlp.graphs import Placeholders
 from mlp.objectives import l2_penalty
-from tests.conftest import make_network
+from tests.conftest import hand_gradient, make_network
 
 
 def sigmoid(values):
@@ -80,20 +80,6 @@ def test_gradient_matches_finite_differences(activation, output):
     numeric_vector = numpy.concatenate([g.ravel() for g in numeric])
     relative_error = numpy.linalg.norm(analytic_vector - numeric_vector) / numpy.linalg.norm(numeric_vector)
     assert relative_error < 1e-6
-
-
-def hand_gradient(weights, bias, inputs, targets, reg_lambda):
-    hidden = sigmoid(inputs @ weights[0].T + bias[0])
-    logits = hidden @ weights[1].T + bias[1]
-    probabilities = numpy.exp(logits) / numpy.exp(logits).sum(axis=1, keepdims=True)
-    output_error = (probabilities - targets) / len(inputs)
-    hidden_error = output_error @ weights[1] * hidden * (1 - hidden)
-    return [
-        hidden_error.T @ inputs + 2 * reg_lambda * weights[0],
-        output_error.T @ hidden + 2 * reg_lambda * weights[1],
-        hidden_error.sum(axis=0) + 2 * reg_lambda * bias[0],
-        output_error.sum(axis=0) + 2 * reg_lambda * bias[1],
-    ]
 
 
 def test_two_momentum_steps_match_a_hand_computation(xor_inputs):

@@ -1,3 +1,4 @@
+import functools
 import math
 import os
 import signal
@@ -140,12 +141,13 @@ def counted(call, action, at_call):
     """Wrap ``call`` so that ``action(call, arguments)`` replaces its ``at_call``-th use."""
     calls = []
 
-    def wrapped(*arguments):
+    def wrapped(*arguments, **keywords):
         plan = arguments[1]  # an index matrix, or a number of full-batch steps
         calls.append(plan if isinstance(plan, int) else plan.shape[0])
+        bound = functools.partial(call, **keywords)
         if len(calls) == at_call:
-            return action(call, arguments)
-        return call(*arguments)
+            return action(bound, arguments)
+        return bound(*arguments)
     wrapped.steps = calls
     return wrapped
 

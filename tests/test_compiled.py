@@ -1,0 +1,144 @@
+"""Compiled programs: one per signature and call shape, kept on disk for later processes,
+shared safely between networks and threads, and the same training as before."""
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import warnings
+from pathlib import Path
+
+import numpy
+import pytest
+from sklearn.datasets import load_iris
+from sklearn.preprocessing import StandardScaler
+
+from mlp import compiled, engine
+from tests.conftest import make_network
+
+DATA = Path(__file__).resolve().parent / "data"
+ROOT = Path(__file__).resolve().parent.parent
+needs_jax = pytest.mark.skipif(engine.jax is None, reason="Theano compiles with its own C backend")
+
+
+def iris():
+    X, y = load_iris(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+def quiet_train(network, *arguments, **keywords):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return network.train(*arguments, **keywords)
+
+
+def counts_during(action):
+    before = compiled.counts()
+    action()
+    after = compiled.counts()
+    return {name: after[name] - before[name] for name in after}
+
+
+@pytest.mark.parametrize("optimizer, alpha, batch_size", [
+    ("momentum", 0.05, 16), ("nesterov", 0.05, 16), ("adam", 0.01, 32), ("momentum", 0.1, None)])
+def test_training_gives_the_weights_of_the_landed_numba_implementation(optimizer, alpha, batch_size):
+    # tests/data/landed_weights.npz: the same runs on the implementation before XLA
+    # (commit 7a11e30, Numba and C backends).
+    expected = numpy.load(DATA / "landed_weights.npz")
+    X, y = iris()
+    network = make_network([4, 6, 3], activation="tanh", random_state=3)
+    history = quiet_train(network, X, y, alpha=alpha, optimizer=optimizer, batch_size=batch_size,
+                          epochs=40, restarts=0, reg_lambda=1e-3, target_cost=0.0, patience=10**6)
+    key = f"{optimizer}-{batch_size}"
+    for i, (weights, bias) in enumerate(zip(network.weights, network.bias)):
+        numpy.testing.assert_allclose(weights, expected[f"{key}/weights{i}"], rtol=1e-9, atol=1e-12)
+        numpy.testing.assert_allclose(bias, expected[f"{key}/bias{i}"], rtol=1e-9, atol=1e-12)
+    numpy.testing.assert_allclose(history.loss, expected[f"{key}/loss"], rtol=1e-9)
+
+
+@needs_jax
+def test_a_long_run_compiles_once_and_a_second_network_not_at_all():
+    generator = numpy.random.default_rng(0)
+    X = generator.normal(size=(37, 5))  # a row count no other test uses
+    y = generator.integers(0, 3, 37)
+    first = make_network([5, 7, 3], activation="tanh", random_state=0)
+    settings = dict(optimizer="nesterov", alpha=0.01, batch_size=8, epochs=300, restarts=0,
+                    target_cost=0.0, patience=10**6)
+    counted = counts_during(lambda: quiet_train(first, X, y, **settings))
+    # One program for the run's call shape: built and traced here, or loaded from a
+    # previous run's disk cache; XLA compiles it at most once.
+    assert counted["traces"] + counted["loaded"] == 1 and counted["compiles"] <= 1
+    assert first.backend.n_samples == 0  # the data were released
+    second = make_network([5, 7, 3], activation="tanh", random_state=1)
+    counted = counts_during(lambda: quiet_train(second, X, y, **settings))
+    assert counted == {"graphs": 0, "traces": 0, "compiles": 0, "cache_hits": 0, "loaded": 0}
+
+
+FIT = ("import json, warnings, mlp\n"
+       "from mlp import compiled\n"
+       "from sklearn.datasets import load_iris\n"
+       "warnings.simplefilter('ignore')\n"
+       "X, y = load_iris(return_X_y=True)\n"
+       "model = mlp.MLPClassifier((9,), max_iter=20, random_state=0).fit(X, y)\n"
+       "print(json.dumps(dict(compiled.counts(), loss=model.loss_)))\n")
+
+
+def fit_in_a_new_process(cache_folder):
+    environment = dict(os.environ, MLP_CACHE_DIR=str(cache_folder))
+    environment.pop("JAX_COMPILATION_CACHE_DIR", None)
+    result = subprocess.run([sys.executable, "-c", FIT], capture_output=True, text=True, cwd=ROOT,
+                            env=environment, timeout=600)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@needs_jax
+def test_a_second_process_loads_every_program_and_compiles_nothing(tmp_path):
+    cold = fit_in_a_new_process(tmp_path)
+    assert cold["graphs"] >= 1 and cold["traces"] >= 1 and cold["compiles"] >= 1
+    assert any((tmp_path / "programs").iterdir()) and any((tmp_path / "jax").iterdir())
+    warm = fit_in_a_new_process(tmp_path)
+    assert warm["graphs"] == 0 and warm["traces"] == 0 and warm["compiles"] == 0
+    assert warm["loaded"] == cold["traces"] and warm["cache_hits"] >= 1
+    assert warm["loss"] == cold["loss"]
+
+
+@needs_jax
+def test_a_damaged_saved_program_is_built_again(tmp_path):
+    cold = fit_in_a_new_process(tmp_path)
+    for path in (tmp_path / "programs").iterdir():
+        path.write_bytes(b"not a program")
+    again = fit_in_a_new_process(tmp_path)
+    assert again["loaded"] == 0 and again["traces"] == cold["traces"]
+    assert again["loss"] == cold["loss"]
+
+
+def test_threads_train_and_predict_at_once_as_they_would_alone():
+    X, y = iris()
+    settings = dict(alpha=0.05, batch_size=16, epochs=30, restarts=0, target_cost=0.0, patience=10**6)
+
+    def train(seed):
+        network = make_network([4, 11, 3], activation="relu", random_state=seed)
+        quiet_train(network, X, y, **settings)
+        return network.weights, network.predict(X)
+
+    alone = [train(seed) for seed in (0, 1, 2)]
+    together, errors = [None] * 3, []
+
+    def work(index):
+        try:
+            together[index] = train(index)
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(index,)) for index in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    for (weights, probabilities), (same_weights, same_probabilities) in zip(alone, together):
+        for one, other in zip(weights, same_weights):
+            numpy.testing.assert_array_equal(one, other)
+        numpy.testing.assert_array_equal(probabilities, same_probabilities)
