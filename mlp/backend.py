@@ -280,8 +280,11 @@ class NetworkBackend:
         n_samples = self.n_samples if n_samples is None else n_samples
         n_samples = max(int(n_samples), 1)
         rows = padded_rows(n_samples + 1)
-        data = (numpy.zeros((rows, self.architecture[0]), self.dtype),
-                numpy.zeros((rows, self.architecture[-1]), self.dtype), numpy.zeros(rows, self.dtype))
+        # On the device, as the training data will be: a program compiled for NumPy
+        # inputs would not serve device arrays.
+        data = tuple(many_to_device([numpy.zeros((rows, self.architecture[0]), self.dtype),
+                                     numpy.zeros((rows, self.architecture[-1]), self.dtype),
+                                     numpy.zeros(rows, self.dtype)]))
         if optimizer == "lbfgs":
             self._objective_program()(self.flat_parameters(), data, self._hyper([0.0])[0])
             return
