@@ -24,7 +24,7 @@ OPTIMIZERS = ("momentum", "nesterov", "adam", "lbfgs")
 
 # Bounds on one compiled multi-step call, so that Ctrl-C and the stopping rules are
 # looked at often: at most this many steps, and about this many rows in all.
-MOST_STEPS_PER_CALL = compiled.FULL_BATCH_STEPS
+MOST_STEPS_PER_CALL = 1024
 MOST_ROWS_PER_CALL = 262144
 
 
@@ -205,9 +205,11 @@ class NetworkBackend:
         return self._program(("train", optimizer, batched), build)
 
     @staticmethod
-    def steps_per_call(batch_size):
-        """How many steps of ``batch_size`` rows one training call makes at most."""
-        return max(1, min(MOST_STEPS_PER_CALL, MOST_ROWS_PER_CALL // max(batch_size, 1)))
+    def steps_per_call(batch_size, full_batch=False):
+        """How many steps of ``batch_size`` rows one training call makes at most
+        (``full_batch``: steps of every row, which take no index plan)."""
+        most = compiled.FULL_BATCH_STEPS if full_batch else MOST_STEPS_PER_CALL
+        return max(1, min(most, MOST_ROWS_PER_CALL // max(batch_size, 1)))
 
     def call_length(self, batch_size, steps_per_epoch, many_epochs):
         """Rows of the padded index plan of the minibatch calls of one training run.

@@ -147,33 +147,43 @@ class _Monitor:
         epochs; the monitor is left as after the last of those ``count`` epochs.
         """
         settings = self.settings
-        reference, since = self.reference_loss, self.since_improvement
-        best, best_epoch = self.best_loss, self.best_epoch
-        patience, target, tol = settings.patience, settings.target_cost, settings.tol
-        # Progress is "below the best by tol" (absolute) or "below the reference by a
-        # factor" (relative): one threshold, moved when the loss passes it.
-        absolute = settings.tol_rule == "absolute"
-        threshold = best - tol if absolute else reference * (1 - tol)
-        stopped, count = None, len(losses)
-        for index, loss in enumerate(losses):
-            if loss < best:
-                best, best_epoch = loss, epoch + index + 1
-            if loss <= threshold if absolute else loss < threshold:
-                reference, since = loss, 0
-                threshold = best - tol if absolute else loss * (1 - tol)
-            else:
-                since += 1
-                if absolute:
-                    threshold = best - tol
-            if loss <= target:
-                stopped = "target"
-            elif since >= patience:
-                stopped = "plateau"
-            if stopped:
-                count = index + 1
-                break
+        losses = numpy.asarray(losses, dtype=float)
+        # The target rule needs no history: the first epoch at or below it stops.
+        reached = numpy.flatnonzero(losses <= settings.target_cost)
+        end = int(reached[0]) + 1 if reached.size else losses.size
+        count, stopped = end, "target" if reached.size else None
+        patience, tol, since = settings.patience, settings.tol, self.since_improvement
+        reference, best = self.reference_loss, self.best_loss
+        # The plateau rule, epoch by epoch: one comparison with a threshold that moves
+        # when the loss passes it ("below the best by tol", or "below the loss at the
+        # last progress by a factor").
+        if settings.tol_rule == "absolute":
+            for index, loss in enumerate(losses[:end].tolist()):
+                if loss <= best - tol:
+                    reference, since = loss, 0
+                else:
+                    since += 1
+                    if since >= patience:
+                        count, stopped = index + 1, "plateau"
+                        break
+                if loss < best:
+                    best = loss
+        else:
+            threshold = reference * (1 - tol)
+            for index, loss in enumerate(losses[:end].tolist()):
+                if loss < threshold:
+                    reference, threshold, since = loss, loss * (1 - tol), 0
+                else:
+                    since += 1
+                    if since >= patience:
+                        count, stopped = index + 1, "plateau"
+                        break
+        if stopped == "plateau" and reached.size and count >= end:
+            stopped = "target"  # both on the same epoch: the target counts
+        kept = losses[:count]
+        if kept.size and kept.min() < self.best_loss:
+            self.best_loss, self.best_epoch = float(kept.min()), epoch + int(kept.argmin()) + 1
         self.reference_loss, self.since_improvement = reference, since
-        self.best_loss, self.best_epoch = best, best_epoch
         self.samples_seen += sum(samples[:count])
         return stopped, count
 
@@ -296,7 +306,7 @@ def _run_calls(backend, plan, settings, learning_rate, guard, interrupt, epoch, 
     snapshot before each call is what a NaN or an interrupt inside the call restores.
     """
     hyper = (settings.momentum, settings.beta_1, settings.beta_2, settings.epsilon)
-    steps_per_call = backend.steps_per_call(batch_size)
+    steps_per_call = backend.steps_per_call(batch_size, steps_per_epoch == 1)
     data_costs, costs = [], []
     for first in range(0, _plan_length(plan), steps_per_call):
         guard.snapshot()
@@ -346,7 +356,7 @@ def _run_gradient_attempt(backend, data, settings, interrupt, attempt_number, ge
     # each, share calls of growing length, undone and rerun past a stop.
     many_epochs_per_call = (not data.has_validation and settings.schedule == "constant"
                             and (steps_per_epoch == 1 or settings.target_cost <= 0))
-    most_epochs = max(1, backend.steps_per_call(batch_size) // steps_per_epoch)
+    most_epochs = max(1, backend.steps_per_call(batch_size, steps_per_epoch == 1) // steps_per_epoch)
     length = backend.call_length(batch_size, steps_per_epoch, many_epochs_per_call)
     # Full-batch calls start at a few steps (a stop within them costs little to rerun)
     # and double up to the most a call makes.

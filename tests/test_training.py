@@ -272,3 +272,28 @@ def test_digits_example_reaches_097(tmp_path):
     assert accuracy >= 0.97
     assert re.search(r"seconds per epoch: [0-9.]+", result.stdout)
     assert plot.read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("tol_rule, tol", [("relative", 1e-2), ("absolute", 1e-2), ("relative", 0.0)])
+def test_the_fast_stopping_rules_agree_with_the_epoch_by_epoch_ones(tol_rule, tol):
+    # after_epochs (many epochs at once, full-batch calls) and after_epoch (one at a
+    # time) state the same rules; on random curves they must stop at the same epoch
+    # and leave the monitor in the same state.
+    from mlp.training import TrainingSettings, _Monitor
+    generator = numpy.random.default_rng(0)
+    for trial in range(200):
+        losses = numpy.exp(-numpy.cumsum(generator.uniform(-0.02, 0.05, 60))).tolist()
+        settings = TrainingSettings(alpha=0.1, reg_lambda=0.0, epochs=60, momentum=0.0, tol=tol,
+                                    tol_rule=tol_rule, patience=int(generator.integers(1, 8)),
+                                    target_cost=float(generator.choice([0.0, 0.5, 0.8])))
+        fast, slow = _Monitor(None, settings, False), _Monitor(None, settings, False)
+        stopped, count = fast.after_epochs(0, losses, [1] * 60)
+        expected, expected_count = None, 60
+        for epoch, loss in enumerate(losses, start=1):
+            expected = slow.after_epoch(epoch, loss, loss, 1)
+            if expected:
+                expected_count = epoch
+                break
+        assert (stopped, count) == (expected, expected_count), trial
+        assert (fast.best_loss, fast.best_epoch, fast.since_improvement, fast.samples_seen) == (
+            slow.best_loss, slow.best_epoch, slow.since_improvement, slow.samples_seen), trial
