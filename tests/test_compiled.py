@@ -142,3 +142,29 @@ def test_threads_train_and_predict_at_once_as_they_would_alone():
         for one, other in zip(weights, same_weights):
             numpy.testing.assert_array_equal(one, other)
         numpy.testing.assert_array_equal(probabilities, same_probabilities)
+
+
+SEARCH = ("import json, warnings\n"
+          "from sklearn.datasets import load_iris\n"
+          "from sklearn.model_selection import GridSearchCV\n"
+          "from mlp import MLPClassifier\n"
+          "warnings.simplefilter('ignore')\n"
+          "X, y = load_iris(return_X_y=True)\n"
+          "search = GridSearchCV(MLPClassifier(solver='lbfgs', max_iter=50, random_state=0),\n"
+          "                      {'hidden_layer_sizes': [(5,), (9,)]}, cv=2, n_jobs=2).fit(X, y)\n"
+          "print(json.dumps({'score': search.best_score_}))\n")
+
+
+@needs_jax
+def test_two_worker_processes_fill_an_empty_cache_side_by_side(tmp_path):
+    # GridSearchCV(n_jobs=2) on a new machine: two processes compile the same programs
+    # at once and write them into the same folders.
+    environment = dict(os.environ, MLP_CACHE_DIR=str(tmp_path))
+    environment.pop("JAX_COMPILATION_CACHE_DIR", None)
+    runs = [subprocess.run([sys.executable, "-c", SEARCH], capture_output=True, text=True,
+                           cwd=ROOT, env=environment, timeout=600) for _ in range(2)]
+    for run in runs:
+        assert run.returncode == 0, run.stderr
+    scores = [json.loads(run.stdout.strip().splitlines()[-1])["score"] for run in runs]
+    assert scores[0] == scores[1] > 0.5
+    assert not list((tmp_path / "programs").glob("*.partial"))
