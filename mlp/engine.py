@@ -23,6 +23,7 @@ programs compile in well under JAX's default threshold of one second).
 """
 
 import ctypes
+import functools
 import importlib.util
 import os
 
@@ -160,10 +161,6 @@ def _load_pytensor():
     # After PyTensor's JAX dispatch, which sets float64 from its floatX at import.
     cache_folder = _configure_jax(jax)
 
-    def softmax_rows(x):
-        # PyTensor's softmax normalises over the whole matrix unless told the axis.
-        return row_softmax(x, axis=-1)
-
     def executable(inputs, outputs):
         # PyTensor's own rewrites are skipped: XLA fuses and simplifies the graph
         # itself, and measured, the rewritten graph ran slower (1.8 against 1.2 ms an
@@ -181,7 +178,8 @@ def _load_pytensor():
         "ancestors": graph_ancestors,
         "disconnected_grad": stop,
         "sigmoid": tensor_module.sigmoid,
-        "softmax": softmax_rows,
+        # PyTensor's softmax normalises over the whole matrix unless told the axis.
+        "softmax": functools.partial(row_softmax, axis=-1),
         "config": pytensor.config,
         "executable": executable,
         "jax": jax,
@@ -267,8 +265,6 @@ tensor = _engine["tensor"]
 grad = _engine["grad"]
 ancestors = _engine["ancestors"]
 disconnected_grad = _engine["disconnected_grad"]
-sigmoid = _engine["sigmoid"]
-softmax = _engine["softmax"]
 config = _engine["config"]
 executable = _engine["executable"]
 #: The ``jax`` module when graphs compile for XLA (PyTensor), else None (Theano).
@@ -305,6 +301,18 @@ def function(inputs, outputs):
         return results[0] if single else results
 
     return call
+
+
+# The activations are functions of this module, so that the layers that hold them
+# pickle (by reference) with the networks.
+def sigmoid(x):
+    """Logistic sigmoid ``1 / (1 + exp(-x))`` of a symbolic tensor, element-wise."""
+    return _engine["sigmoid"](x)
+
+
+def softmax(x):
+    """Softmax of each row of a symbolic matrix."""
+    return _engine["softmax"](x)
 
 
 def tanh(x):

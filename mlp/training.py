@@ -358,9 +358,9 @@ def _run_gradient_attempt(backend, data, settings, interrupt, attempt_number, ge
                             and (steps_per_epoch == 1 or settings.target_cost <= 0))
     most_epochs = max(1, backend.steps_per_call(batch_size, steps_per_epoch == 1) // steps_per_epoch)
     length = backend.call_length(batch_size, steps_per_epoch, many_epochs_per_call)
-    # Full-batch calls start at a few steps (a stop within them costs little to rerun)
+    # Full-batch calls start at 64 steps (a stop within them costs little to rerun)
     # and double up to the most a call makes.
-    chunk, epoch, stopped = min(16, most_epochs), 0, "epochs"
+    chunk, epoch, stopped = min(64, most_epochs), 0, "epochs"
     while epoch < settings.epochs and stopped == "epochs":
         epochs_now = 1
         if many_epochs_per_call and steps_per_epoch == 1:
@@ -404,8 +404,10 @@ def _run_gradient_attempt(backend, data, settings, interrupt, attempt_number, ge
 def _epoch_means(data_costs, costs, sizes, steps_per_epoch):
     """Per-epoch cross-entropy, full cost and rows, from the costs of each step (weighted
     by the step's rows, so a short last batch counts for what it holds)."""
-    starts = numpy.arange(0, data_costs.size, steps_per_epoch)
     rows = sizes[:data_costs.size]
+    if steps_per_epoch == 1:
+        return data_costs.tolist(), costs.tolist(), rows.tolist()
+    starts = numpy.arange(0, data_costs.size, steps_per_epoch)
     epoch_rows = numpy.add.reduceat(rows, starts)
     losses = (numpy.add.reduceat(rows * data_costs, starts) / epoch_rows).tolist()
     totals = (numpy.add.reduceat(rows * costs, starts) / epoch_rows).tolist()
