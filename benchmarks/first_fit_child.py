@@ -66,26 +66,35 @@ def _timed(function):
     return time.perf_counter() - started, value
 
 
-def _mlp_estimator(small):
+def _estimator_case(import_class, small):
+    """Import the estimator class (timed), then fit the default estimator on digits."""
     started = time.perf_counter()
-    from mlp import MLPClassifier
-
+    estimator_class = import_class()
     import_seconds = time.perf_counter() - started
     X, y = _digits()
-    model = MLPClassifier(random_state=0, **({"max_iter": SMALL_EPOCHS} if small else {}))
+    model = estimator_class(random_state=0, **({"max_iter": SMALL_EPOCHS} if small else {}))
     fit_seconds, _ = _timed(lambda: model.fit(X, y))
     return import_seconds, fit_seconds, float(model.score(X, y)), int(model.n_iter_)
+
+
+def _import_mlp_estimator():
+    from mlp import MLPClassifier
+
+    return MLPClassifier
+
+
+def _import_sklearn_estimator():
+    from sklearn.neural_network import MLPClassifier
+
+    return MLPClassifier
+
+
+def _mlp_estimator(small):
+    return _estimator_case(_import_mlp_estimator, small)
 
 
 def _sklearn(small):
-    started = time.perf_counter()
-    from sklearn.neural_network import MLPClassifier
-
-    import_seconds = time.perf_counter() - started
-    X, y = _digits()
-    model = MLPClassifier(random_state=0, **({"max_iter": SMALL_EPOCHS} if small else {}))
-    fit_seconds, _ = _timed(lambda: model.fit(X, y))
-    return import_seconds, fit_seconds, float(model.score(X, y)), int(model.n_iter_)
+    return _estimator_case(_import_sklearn_estimator, small)
 
 
 def _mlp_seed(small):
