@@ -11,7 +11,7 @@ cost whose data term a parameter does not reach.
 from mlp import engine, objectives, updates
 
 __all__ = ["Placeholders", "HYPER_NAMES", "verify_cost_reaches", "forward_graph", "step_graph",
-           "objective_graph", "state_names"]
+           "penalty_graph", "objective_graph", "state_names"]
 
 # The scalar inputs of a training step, in the order the compiled calls take them.
 HYPER_NAMES = ("reg_lambda", "learning_rate", "momentum", "beta_1", "beta_2", "epsilon")
@@ -158,7 +158,10 @@ def step_graph(layers, placeholders, optimizer, regularize_bias, batched):
     training data (inputs, targets, row weights), the row ``indices`` of the
     minibatch when ``batched`` (else every row is used), then the scalars of
     :data:`HYPER_NAMES`. Outputs: the new parameters and state, in the same order, then
-    the data term and the full cost measured before the update.
+    the data term measured before the update. The full cost adds ``reg_lambda`` times
+    :func:`penalty_graph`; its gradient is in the updates, but its value is left to the
+    caller, which computes it only when ``reg_lambda`` is not 0 (on the large float32
+    task the penalty's sum over every weight was 5% of a step).
 
     Returns
     -------
@@ -181,7 +184,13 @@ def step_graph(layers, placeholders, optimizer, regularize_bias, batched):
     outputs = [engine.tensor.cast(new_values[variable], variable.dtype) for variable in carried]
     inputs = carried + placeholders.data + ([placeholders.indices] if batched else [])
     inputs += [placeholders.hyper[name] for name in HYPER_NAMES]
-    return inputs, outputs + [data_cost, cost], len(carried)
+    return inputs, outputs + [data_cost], len(carried)
+
+
+def penalty_graph(layers, placeholders, regularize_bias):
+    """``(inputs, outputs)`` of the L2 penalty: ``[*weights, *bias] -> [penalty]``."""
+    regularized = placeholders.parameters if regularize_bias else placeholders.weights
+    return placeholders.parameters, [objectives.l2_penalty(regularized)]
 
 
 def objective_graph(layers, placeholders, regularize_bias):
