@@ -7,8 +7,12 @@ class ConvergenceWarning(UserWarning):
     """Training ended above its target: stalled on a plateau, or at chance level."""
 
 
-class DivergenceError(FloatingPointError):
-    """The cost became NaN or infinite; the last finite weights were restored."""
+class DivergenceError(FloatingPointError, ValueError):
+    """The cost became NaN or infinite; the last finite weights were restored.
+
+    A ``FloatingPointError``, and a ``ValueError`` as well: what scikit-learn's
+    ``MLPClassifier`` raises when its weights become non-finite.
+    """
 
 
 class NotInitializedError(ValueError):

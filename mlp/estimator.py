@@ -11,11 +11,13 @@ graph; the network's backend compiles once per architecture depth and activation
 import math
 import numbers
 import warnings
+from types import SimpleNamespace
 
 import numpy
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.exceptions import ConvergenceWarning as SklearnConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils._param_validation import (
     Interval,
@@ -31,9 +33,9 @@ from sklearn.utils.multiclass import (
     type_of_target,
     unique_labels,
 )
+from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from mlp.errors import ConvergenceWarning
 from mlp.network import FeedForwardNetwork
 
 try:
@@ -97,7 +99,12 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         the validation accuracy). For ``"lbfgs"`` it sets the relative cost tolerance
         ``ftol = tol * 1e-3``.
     verbose : bool, default=False
-        Show a progress bar with the losses.
+        Print scikit-learn's lines to stdout for ``"sgd"`` and ``"adam"`` (``fit`` and
+        ``partial_fit``): ``Iteration 1, loss = 0.69314718`` after every epoch (the
+        loss of ``loss_curve_``), then with early stopping ``Validation score:
+        0.933333``, and the line that says why training stopped, when a stopping rule
+        ends it (for each of the ``n_init`` trainings). Nothing for ``"lbfgs"``
+        (scikit-learn shows SciPy's output, which SciPy >= 1.15 no longer prints).
     warm_start : bool, default=False
         Continue from the weights of the previous fit (same classes required).
     momentum : float in [0, 1), default=0.9
@@ -105,9 +112,15 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         is refused.
     nesterovs_momentum : bool, default=True
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the rows (stratified) and stop when the
-        validation cross-entropy has not improved for ``n_iter_no_change + 1``
-        epochs; the weights of the best epoch are restored. ``"sgd"``/``"adam"`` only.
+        Hold out ``validation_fraction`` of the rows and stop when the validation
+        cross-entropy has not improved for ``n_iter_no_change + 1`` epochs; the
+        weights of the best epoch are restored. ``"sgd"``/``"adam"`` only. The split
+        is scikit-learn's: ``train_test_split(..., test_size=validation_fraction,
+        random_state=random_state)``, stratified (as scikit-learn 1.9 does) only for
+        a binary problem, so a class with a single member raises scikit-learn's
+        ValueError ("The least populated class..."); multiclass and multilabel splits
+        are plain shuffles. Fewer than 2 validation rows raise a ValueError. Every
+        initialisation of ``n_init`` validates on the same rows, unweighted.
     validation_fraction : float in [0, 1), default=0.1
     beta_1, beta_2 : float in [0, 1), default=0.9, 0.999
     epsilon : float > 0, default=1e-8
@@ -115,8 +128,12 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         Training stops after ``n_iter_no_change + 1`` epochs without progress (as in
         scikit-learn, which stops when the count exceeds it).
     max_fun : int >= 1, default=15000
-        Accepted and validated for compatibility; our L-BFGS limits the cost
-        evaluations to ``max(15000, 2 * max_iter)`` instead.
+        Most cost evaluations of ``"lbfgs"``, which also bound its iterations
+        (``n_iter_ <= max_fun``). When it stops training, scikit-learn's
+        ConvergenceWarning says so ("lbfgs failed to converge after ... (status=1):
+        STOP: TOTAL NO. OF F,G EVALUATIONS EXCEEDS LIMIT ..."). As scikit-learn,
+        ``"lbfgs"`` warns so whenever SciPy reports no convergence (``max_iter`` or
+        ``max_fun`` reached, or a failed line search).
     n_init : int >= 1, default=1
         Independent trainings from different initial weights; the one with the lowest
         final training loss (with early stopping: the best validation accuracy) is
@@ -124,8 +141,12 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, multiplied into the sample weights (``"balanced"``:
         ``n_samples / (n_classes * count)``).
-    dtype : {"float64", "float32"}, default="float64"
-        Floating-point type of the network and its compiled graph.
+    dtype : {"float64", "float32"} or None, default=None
+        Floating-point type of the network (parameters, compiled graph, predicted
+        probabilities). None follows the training data, as scikit-learn does:
+        float32 ``X`` trains float32 parameters, anything else float64. A warm start
+        or ``partial_fit`` keeps the type of the first fit; ``"float32"`` or
+        ``"float64"`` forces one.
 
     Attributes
     ----------
@@ -146,7 +167,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         are those of the lowest validation cross-entropy, which may be a slightly
         lower accuracy than ``max(validation_scores_)``.
     n_iter_ : int
-        Epochs (iterations) run by the last call.
+        Epochs (iterations) run by the last call; for ``"lbfgs"`` at most
+        ``max_iter`` and at most ``max_fun``.
     t_ : int
         Training samples seen (0 for ``"lbfgs"``, as in scikit-learn).
     coefs_ : list of ndarray
@@ -169,7 +191,11 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     Sparse inputs are accepted and converted to dense arrays. A multilabel indicator
     matrix ``y`` trains independent sigmoid outputs; ``predict`` then returns the
     indicator matrix. A cost that becomes NaN or infinite raises
-    :class:`mlp.DivergenceError`.
+    :class:`mlp.DivergenceError`, a ``ValueError`` (as scikit-learn's "Solver
+    produced non-finite parameter weights") and a ``FloatingPointError``.
+    The network's own :class:`mlp.ConvergenceWarning` is turned off for each
+    training call (no process-wide warning filter changes, so fits in several threads
+    do not disturb each other); the warnings are scikit-learn's.
 
     Examples
     --------
@@ -212,7 +238,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         # Ours.
         "n_init": [Interval(numbers.Integral, 1, None, closed="left")],
         "class_weight": [dict, StrOptions({"balanced"}), None],
-        "dtype": [StrOptions({"float32", "float64"})],
+        "dtype": [StrOptions({"float32", "float64"}), None],
     }
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
@@ -221,7 +247,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                  random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
                  nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
                  beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
-                 n_init=1, class_weight=None, dtype="float64"):
+                 n_init=1, class_weight=None, dtype=None):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -307,31 +333,69 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         labels = y if y.ndim == 2 else numpy.searchsorted(self.classes_, y)
         weights = self._sample_weights(X, y, sample_weight)
         architecture = [X.shape[1], *hidden, len(self.classes_)]
-        with warnings.catch_warnings():
-            # scikit-learn's ConvergenceWarning (below) is the one this front end's
-            # users expect; the network's own would say the same in other words.
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            if first_pass:
-                network, history = self._train_best_of(architecture, X, labels, weights, incremental)
-            else:
-                network = self._get_network()
-                if network.architecture != architecture:
-                    raise ValueError(
-                        f"The network was fitted with layer sizes {network.architecture}; "
-                        f"the data and parameters now ask for {architecture}. Fit a new "
-                        f"model (warm_start=False)."
-                    )
-                history = self._train(network, X, labels, weights, incremental)
+        network = None
+        if not first_pass:
+            network = self._get_network()
+            if network.architecture != architecture:
+                raise ValueError(
+                    f"The network was fitted with layer sizes {network.architecture}; "
+                    f"the data and parameters now ask for {architecture}. Fit a new "
+                    f"model (warm_start=False)."
+                )
+        dtype = self._network_dtype(X) if network is None else network.dtype
+        training, validation = self._split(_dense(X, dtype), labels, weights, incremental)
+        if network is None:
+            network, history = self._train_best_of(architecture, dtype, training, validation,
+                                                   incremental)
+        else:
+            history = self._train(network, training, validation, incremental)
         self._network = network
-        self._store_results(network, history, first_pass, incremental, X.shape[0])
-        if history.stopped == "epochs" and not incremental:
-            warnings.warn(
-                f"{'L-BFGS' if self.solver == 'lbfgs' else 'Stochastic Optimizer'}: Maximum "
-                f"iterations ({self.max_iter}) reached and the optimization hasn't converged yet.",
-                SklearnConvergenceWarning,
-                stacklevel=3,
-            )
+        self._store_results(network, history, first_pass, incremental, len(training[0]))
+        self._warn_if_not_converged(history, incremental)
         return self
+
+    def _network_dtype(self, X):
+        """``dtype``, or with None the validated input's: float32 stays float32."""
+        if self.dtype is not None:
+            return self.dtype
+        return "float32" if X.dtype == numpy.float32 else "float64"
+
+    def _split(self, X, labels, weights, incremental):
+        """``(X, labels, weights)`` to train on and, with early stopping, the held-out
+        ``(X_val, labels_val)``, split as scikit-learn splits them."""
+        if not self._uses_early_stopping() or incremental:
+            return (X, labels, weights), None
+        # scikit-learn stratifies only a binary problem, on its binarized y (one
+        # boolean column); multiclass and multilabel splits are plain shuffles.
+        binary = self._output() == "softmax" and len(self.classes_) == 2
+        stratify = (labels == 1).reshape(-1, 1) if binary else None
+        arrays = [X, labels] if weights is None else [X, labels, weights]
+        parts = train_test_split(*arrays, random_state=check_random_state(self.random_state),
+                                 test_size=self.validation_fraction, stratify=stratify)
+        if parts[1].shape[0] < 2:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' "
+                "or the size of your dataset."
+            )
+        # The validation rows' weights are dropped: validation scores are unweighted.
+        training = (parts[0], parts[2], parts[4] if weights is not None else None)
+        return training, (parts[1], parts[3])
+
+    def _warn_if_not_converged(self, history, incremental):
+        """scikit-learn's ConvergenceWarning, in its words, when a limit stopped training."""
+        if self.solver == "lbfgs":
+            if history.optimizer_result is not None and history.stopped not in ("target", "interrupted"):
+                # scikit-learn's own check of SciPy's result: it warns unless SciPy
+                # converged, naming the status and SciPy's message.
+                _check_optimize_result("lbfgs", SimpleNamespace(**history.optimizer_result),
+                                       self.max_iter)
+        elif history.stopped == "epochs" and not incremental:
+            warnings.warn(
+                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
+                f"optimization hasn't converged yet.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
 
     def _hidden_layer_sizes(self):
         sizes = self.hidden_layer_sizes
@@ -346,10 +410,10 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         return [int(size) for size in sizes]
 
     def _validate_training_data(self, X, y, first_pass, incremental):
-        """Validated dense X of ``dtype`` and 1-d labels; sets or checks ``classes_``."""
+        """Validated X (float32 or float64, maybe sparse) and labels (1-d, or a
+        multilabel indicator matrix); sets or checks ``classes_``."""
         X, y = _validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
                               dtype=(numpy.float64, numpy.float32), reset=first_pass)
-        X = _dense(X, self.dtype)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         new_model = (first_pass and not incremental) or not hasattr(self, "out_activation_")
@@ -415,22 +479,23 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             base = int(check_random_state(self.random_state).randint(0, _MAX_SEED - self.n_init))
         return [base + i for i in range(self.n_init)]
 
-    def _new_network(self, architecture, seed):
+    def _new_network(self, architecture, seed, dtype):
         network = FeedForwardNetwork(architecture, activation=_ACTIVATIONS[self.activation],
-                                     random_state=seed, dtype=self.dtype, regularize_bias=False,
+                                     random_state=seed, dtype=dtype, regularize_bias=False,
                                      output=self._output())
         network.initialize()
         return network
 
-    def _train_best_of(self, architecture, X, labels, weights, incremental):
-        """Train ``n_init`` networks from different seeds; return the best and its history.
+    def _train_best_of(self, architecture, dtype, training, validation, incremental):
+        """Train ``n_init`` networks from different seeds (on the same validation split);
+        return the best and its history.
 
         A first ``partial_fit`` (``incremental``) trains each for one epoch.
         """
         best = None
         for seed in self._seeds():
-            network = self._new_network(architecture, seed)
-            history = self._train(network, X, labels, weights, incremental)
+            network = self._new_network(architecture, seed, dtype)
+            history = self._train(network, training, validation, incremental)
             if self._uses_early_stopping():
                 # Higher validation accuracy is better; negate to compare as a loss.
                 score = -_kept_accuracy(history)
@@ -443,25 +508,29 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     def _uses_early_stopping(self):
         return self.early_stopping and self.solver in _STOCHASTIC_SOLVERS
 
-    def _train(self, network, X, labels, weights, incremental):
+    def _train(self, network, training, validation, incremental):
         """One call to ``network.train`` with the parameters mapped onto it."""
+        X, labels, weights = training
         n_samples = X.shape[0]
         # scikit-learn divides the L2 term by the batch's sum of sample weights (its row
         # count without weights); the mean weight turns our row count into that sum,
         # exactly for a full batch and on average for minibatches.
         mean_weight = 1.0 if weights is None else float(numpy.mean(weights))
+        # No progress bar and none of the network's own ConvergenceWarnings: this front
+        # end prints and warns as scikit-learn does.
         common = dict(target_cost=0.0, tol=float(self.tol), tol_rule="absolute", restarts=0,
-                      verbose=bool(self.verbose), sample_weight=weights,
+                      verbose=False, convergence_warnings=False, sample_weight=weights,
                       beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon,
                       keep_optimizer_state=incremental)
         if self.solver == "lbfgs":
             # scikit-learn's L-BFGS has no plateau or early-stopping rule: only
-            # max_iter (and the optimiser's own tolerances) end it.
+            # max_iter, max_fun and the optimiser's own tolerances end it. (Its
+            # verbose output is SciPy's, which SciPy >= 1.15 no longer prints.)
             return network.train(X, labels, reg_lambda=self.alpha / (2 * n_samples * mean_weight),
                                  epochs=self.max_iter, momentum=0.0, optimizer="lbfgs",
-                                 patience=self.max_iter + 1, early_stopping=False, **common)
-        early_stopping = self.early_stopping and not incremental
-        batch_size = self._batch_size(self._training_rows(n_samples, early_stopping))
+                                 patience=self.max_iter + 1, early_stopping=False,
+                                 max_fun=self.max_fun, **common)
+        batch_size = self._batch_size(n_samples)
         if self.n_iter_no_change == numpy.inf:
             patience = self.max_iter + 1
         else:
@@ -479,21 +548,29 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         else:
             # Adam ignores learning_rate and momentum, as in scikit-learn.
             optimizer, momentum = "adam", 0.0
-        return network.train(
+        history = network.train(
             X, labels, alpha=self.learning_rate_init,
             reg_lambda=self.alpha / (2 * batch_size * mean_weight),
             epochs=1 if incremental else self.max_iter, momentum=momentum, optimizer=optimizer,
             batch_size=batch_size, shuffle=bool(self.shuffle), patience=patience,
-            validation_fraction=self.validation_fraction if early_stopping else None,
-            early_stopping=early_stopping, min_delta=float(self.tol), **schedule, **common,
+            validation_data=validation, early_stopping=validation is not None,
+            min_delta=float(self.tol), callback=_print_iteration if self.verbose else None,
+            **schedule, **common,
         )
+        if self.verbose:
+            self._print_stop(history)
+        return history
 
-    def _training_rows(self, n_samples, early_stopping):
-        """Rows left for training once early stopping holds out ``validation_fraction``
-        (the network's stratified split rounds per class, so this can differ by a row)."""
-        if not early_stopping:
-            return n_samples
-        return n_samples - int(round(self.validation_fraction * n_samples))
+    def _print_stop(self, history):
+        """scikit-learn's verbose line when the stopping rule ends training."""
+        if history.stopped == "plateau":
+            watched = "Training loss"
+        elif history.stopped == "early_stopping":
+            watched = "Validation score"
+        else:
+            return
+        print(f"{watched} did not improve more than tol={self.tol:f} for "
+              f"{self.n_iter_no_change:d} consecutive epochs. Stopping.")
 
     def _batch_size(self, n_samples):
         if self.batch_size == "auto":
@@ -505,7 +582,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             )
         return int(numpy.clip(self.batch_size, 1, n_samples))
 
-    def _store_results(self, network, history, first_pass, incremental, n_samples):
+    def _store_results(self, network, history, first_pass, incremental, n_training_rows):
         """Copy the trained weights and the history into the fitted attributes."""
         self.coefs_ = [weights.T.copy() for weights in network.weights]
         self.intercepts_ = [bias.copy() for bias in network.bias]
@@ -519,7 +596,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self.n_iter_ = history.epochs
         self.loss_ = history.total_loss[-1] if history.total_loss else math.nan
         if self.solver in _STOCHASTIC_SOLVERS:
-            self.t_ += history.epochs * self._training_rows(n_samples, early_stopping)
+            self.t_ += history.epochs * n_training_rows
         if early_stopping:
             self.validation_scores_ = list(history.validation_accuracy)
             self.validation_loss_curve_ = list(history.validation_loss)
@@ -546,7 +623,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         X = _validate_data(self, X, accept_sparse=["csr", "csc"],
                            dtype=(numpy.float64, numpy.float32), reset=False)
-        return self._get_network().predict(_dense(X, self.dtype))
+        network = self._get_network()
+        return network.predict(_dense(X, network.dtype))
 
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`.
@@ -586,7 +664,9 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         network = getattr(self, "_network", None)
         if network is None:
             architecture = [self.coefs_[0].shape[0]] + [coef.shape[1] for coef in self.coefs_]
-            network = self._new_network(architecture, seed=0)
+            # The weights' type is the network's (dtype=None follows the training data).
+            dtype = "float32" if self.coefs_[0].dtype == numpy.float32 else "float64"
+            network = self._new_network(architecture, seed=0, dtype=dtype)
             for variable, coef in zip(network.backend.weights, self.coefs_):
                 variable.set_value(numpy.ascontiguousarray(coef.T, dtype=network.dtype))
             for variable, intercept in zip(network.backend.bias, self.intercepts_):
@@ -612,6 +692,13 @@ def _dense(X, dtype):
     if sparse.issparse(X):
         X = X.toarray()
     return numpy.ascontiguousarray(X, dtype=dtype)
+
+
+def _print_iteration(epoch, logs):
+    """scikit-learn's verbose lines for one epoch of ``"sgd"`` or ``"adam"``."""
+    print(f"Iteration {epoch}, loss = {logs['total_loss']:.8f}")
+    if "validation_accuracy" in logs:
+        print(f"Validation score: {logs['validation_accuracy']:f}")
 
 
 def _kept_accuracy(history):

@@ -34,16 +34,22 @@ class History:
         Re-initialisations after a stall.
     stopped : str
         Why training ended: ``"target"`` (the cross-entropy reached ``target_cost``),
-        ``"epochs"`` (the budget ran out), ``"early_stopping"`` (no validation
+        ``"epochs"`` (the budget ran out), ``"max_fun"`` (L-BFGS used up its
+        ``max_fun`` cost evaluations), ``"early_stopping"`` (no validation
         improvement for ``patience`` epochs), ``"plateau"`` (no relative training
-        improvement of ``tol`` for ``patience`` epochs, even after the restarts) or
-        ``"interrupted"`` (Ctrl-C).
+        improvement of ``tol`` for ``patience`` epochs, even after the restarts; for
+        L-BFGS, SciPy's own convergence) or ``"interrupted"`` (Ctrl-C).
     chance_level : bool
         True when the kept attempt ended with a cross-entropy within 5% of ``ln K``
         (K classes): the network predicts no better than the class frequencies.
     attempts : list of dict
         One entry per attempt: ``epochs``, ``loss`` (its final training
         cross-entropy, or best validation loss) and ``stopped``.
+    optimizer_result : dict or None
+        With ``optimizer="lbfgs"``, what ``scipy.optimize.minimize`` reported for the
+        kept attempt: ``status`` (0 converged, 1 ``epochs`` or ``max_fun`` reached,
+        2 otherwise), ``message``, ``nit`` (iterations) and ``nfev`` (cost
+        evaluations). None for the other optimisers.
     """
 
     loss: list = field(default_factory=list)
@@ -59,6 +65,7 @@ class History:
     stopped: str = ""
     chance_level: bool = False
     attempts: list = field(default_factory=list)
+    optimizer_result: dict | None = None
 
     @property
     def final_loss(self):

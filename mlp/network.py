@@ -187,7 +187,8 @@ class FeedForwardNetwork(Network):
               batch_size=None, shuffle=True, optimizer="momentum", beta_1=0.9, beta_2=0.999,
               epsilon=1e-8, schedule="constant", schedule_factor=10.0, schedule_patience=10,
               validation_data=None, validation_fraction=None, early_stopping=None,
-              min_delta=0.0, sample_weight=None, power_t=0.5, keep_optimizer_state=False):
+              min_delta=0.0, sample_weight=None, power_t=0.5, keep_optimizer_state=False,
+              max_fun=None, convergence_warnings=True, callback=None):
         """Train the network; the seed's parameters first, in the seed's order.
 
         Parameters
@@ -258,6 +259,24 @@ class FeedForwardNetwork(Network):
         keep_optimizer_state : bool, default False
             Continue from the velocities and Adam moments of the previous call
             instead of zeroing them (for incremental training).
+        max_fun : int >= 1, optional
+            Most cost evaluations of ``"lbfgs"`` (SciPy's ``maxfun``; an iteration
+            takes one or more, so it also bounds the iterations). Default
+            ``max(15000, 2 * epochs)``. When it stops training, ``history.stopped``
+            is ``"max_fun"``. Unused by the other optimisers.
+        convergence_warnings : bool, default True
+            Warn (:class:`mlp.ConvergenceWarning`) when training ends at chance level
+            or stalled above ``target_cost``. False silences these warnings for this
+            call only (``MLPClassifier`` warns in scikit-learn's words instead), with
+            no change to the process's warning filters.
+        callback : callable, optional
+            Called as ``callback(epoch, logs)`` after each epoch of each attempt
+            (``epoch`` counts from 1 in each attempt), once the stopping rules have
+            seen it; ``logs`` holds that epoch's ``loss``, ``total_loss``,
+            ``learning_rate``, ``seconds`` and, with validation data,
+            ``validation_loss`` and ``validation_accuracy``. Epochs that share a
+            compiled call are reported, in order, when the call returns. An exception
+            it raises stops training and propagates.
 
         Returns
         -------
@@ -277,6 +296,13 @@ class FeedForwardNetwork(Network):
             alpha = 0.001 if optimizer == "adam" else 0.5
         if batch_size is not None:
             batch_size = check_number("batch_size", batch_size, minimum=1, integer=True)
+        if max_fun is not None:
+            max_fun = check_number("max_fun", max_fun, minimum=1, integer=True)
+        if callback is not None and not callable(callback):
+            raise TypeError(
+                f"Received an invalid value for `callback`, expected a function "
+                f"callback(epoch, logs) or None. Received: callback={callback!r}"
+            )
         inputs = check_inputs(X, self.architecture[0], self.dtype)
         targets = check_targets(y, inputs.shape[0], self.architecture[-1], self.dtype,
                                 multilabel=self.output == "sigmoid")
@@ -318,6 +344,9 @@ class FeedForwardNetwork(Network):
                                            integer=True),
             early_stopping=has_validation if early_stopping is None else bool(early_stopping),
             min_delta=check_number("min_delta", min_delta, minimum=0),
+            max_fun=max_fun,
+            convergence_warnings=bool(convergence_warnings),
+            callback=callback,
         )
         # Last, because a validation split draws from the generator.
         data = self._restoring_generator(self._training_data, inputs, targets, weights,

@@ -1,4 +1,5 @@
-"""The progress bar shown by ``train(..., verbose=True)``."""
+"""What ``train`` reports while it runs: the progress bar of ``verbose=True`` and the
+epochs handed to a ``callback``."""
 
 __all__ = ["Progress"]
 
@@ -7,11 +8,13 @@ _LARGEST_TOTAL = 10**7
 
 
 class Progress:
-    """A tqdm bar over epochs with the current losses; silent when not ``verbose``."""
+    """A tqdm bar over epochs with the current losses (silent when not ``verbose``), and
+    each recorded epoch passed to ``callback(epoch, logs)`` when one is given."""
 
-    def __init__(self, verbose, epochs):
+    def __init__(self, verbose, epochs, callback=None):
         self.verbose = verbose
         self.epochs = epochs
+        self.callback = callback
         self.bar = None
 
     def __enter__(self):
@@ -33,12 +36,25 @@ class Progress:
             self.bar.reset()
             self.bar.set_description(f"attempt {attempt_number + 1}")
 
-    def update(self, loss, validation_loss=None, steps=1):
-        """Advance ``steps`` epochs and show the latest losses."""
+    def update(self, record, steps=1):
+        """Report the last ``steps`` epochs of ``record`` (the attempt's curves)."""
+        if self.callback is not None:
+            for index in range(len(record.loss) - steps, len(record.loss)):
+                self.callback(index + 1, _logs(record, index))
         if self.bar is None:
             return
-        losses = {"loss": f"{loss:.4f}"}
-        if validation_loss is not None:
-            losses["val_loss"] = f"{validation_loss:.4f}"
+        losses = {"loss": f"{record.loss[-1]:.4f}"}
+        if record.validation_loss:
+            losses["val_loss"] = f"{record.validation_loss[-1]:.4f}"
         self.bar.set_postfix(losses, refresh=False)
         self.bar.update(steps)
+
+
+def _logs(record, index):
+    """The values of epoch ``index + 1``, by the names of :class:`History`'s curves."""
+    logs = {"loss": record.loss[index], "total_loss": record.total_loss[index],
+            "learning_rate": record.learning_rate[index], "seconds": record.seconds[index]}
+    if record.validation_loss:
+        logs["validation_loss"] = record.validation_loss[index]
+        logs["validation_accuracy"] = record.validation_accuracy[index]
+    return logs

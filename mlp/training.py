@@ -1,7 +1,8 @@
 """The training loop: it calls the backend's compiled functions, never builds graphs.
 
 One call to :func:`train` runs up to ``restarts + 1`` attempts. An attempt ends when
-the cross-entropy reaches ``target_cost``, when ``epochs`` run out, on early stopping
+the cross-entropy reaches ``target_cost``, when ``epochs`` (or L-BFGS's ``max_fun``
+cost evaluations) run out, on early stopping
 (the validation loss has not improved by ``min_delta`` for ``patience`` epochs) or on
 a plateau (the training loss has not improved by a relative ``tol`` for ``patience``
 epochs). A plateau above the target is a stall (a local minimum that depends on the
@@ -12,6 +13,7 @@ attempt is kept.
 import math
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy
@@ -55,6 +57,9 @@ class TrainingSettings:
     min_delta: float = 0.0
     power_t: float = 0.5
     keep_optimizer_state: bool = False
+    max_fun: int | None = None
+    convergence_warnings: bool = True
+    callback: Callable | None = None
 
 
 @dataclass
@@ -215,12 +220,13 @@ class _Monitor:
 
 
 class _Record:
-    """Per-epoch curves of one attempt."""
+    """Per-epoch curves of one attempt (and, for L-BFGS, what SciPy reported)."""
 
     def __init__(self):
         self.loss, self.total_loss = [], []
         self.validation_loss, self.validation_accuracy = [], []
         self.learning_rate, self.seconds = [], []
+        self.optimizer_result = None
 
 
 def _evaluate(backend, inputs, targets):
@@ -262,7 +268,7 @@ def _finish_epoch(record, monitor, backend, data, epoch, loss, total_loss, secon
         monitored = validation_loss
     record.seconds.append(seconds)
     stopped = monitor.after_epoch(epoch, loss, monitored, samples)
-    progress.update(loss, record.validation_loss[-1] if data.has_validation else None)
+    progress.update(record)
     return stopped
 
 
@@ -420,7 +426,7 @@ def _record_checked_epochs(record, monitor, losses, totals, seconds, progress):
     record.total_loss.extend(totals)
     record.seconds.extend([seconds] * len(losses))
     record.learning_rate.extend([monitor.learning_rate] * len(losses))
-    progress.update(losses[-1], steps=len(losses))
+    progress.update(record, steps=len(losses))
 
 
 def _record_epochs(record, monitor, backend, data, epoch, losses, totals, rows, seconds, progress):
@@ -442,7 +448,7 @@ def _record_epochs(record, monitor, backend, data, epoch, losses, totals, rows, 
         record.learning_rate.append(monitor.learning_rate)
         reason = monitor.after_epoch(epoch, loss, loss, samples)
         stopped = stopped or reason
-    progress.update(losses[-1], steps=len(losses))
+    progress.update(record, steps=len(losses))
     return stopped
 
 
@@ -478,16 +484,21 @@ def _run_lbfgs_attempt(backend, data, settings, interrupt, attempt_number, gener
             state["stopped"] = reason
             raise StopIteration
 
+    max_fun = settings.max_fun if settings.max_fun is not None else max(15000, 2 * settings.epochs)
     if settings.epochs > 0:
         result = minimize(
             cost_and_gradient, backend.flat_parameters().astype(numpy.float64), jac=True,
             method="L-BFGS-B", callback=callback,
-            options={"maxiter": settings.epochs, "maxfun": max(15000, 2 * settings.epochs),
+            options={"maxiter": settings.epochs, "maxfun": max_fun,
                      "ftol": settings.tol * 1e-3, "gtol": 1e-10},
         )
         backend.set_flat_parameters(result.x)
+        record.optimizer_result = {"status": int(result.status), "message": result.message,
+                                   "nit": int(result.nit), "nfev": int(result.nfev)}
         if state["stopped"] == "epochs" and result.nit < settings.epochs:
-            state["stopped"] = "plateau"
+            # SciPy checks the evaluation count only between iterations, so the
+            # iterations never outnumber max_fun.
+            state["stopped"] = "max_fun" if result.nfev > max_fun else "plateau"
     return record, monitor, state["stopped"]
 
 
@@ -515,7 +526,8 @@ def train(backend, data, settings, generator):
     if not settings.keep_optimizer_state:
         backend.reset_state()
     try:
-        with InterruptFlag() as interrupt, Progress(settings.verbose, settings.epochs) as progress:
+        with (InterruptFlag() as interrupt,
+              Progress(settings.verbose, settings.epochs, settings.callback) as progress):
             for attempt_number in range(settings.restarts + 1):
                 if attempt_number > 0:
                     backend.reinitialize(generator)
@@ -545,13 +557,14 @@ def train(backend, data, settings, generator):
     history.loss, history.total_loss = record.loss, record.total_loss
     history.validation_loss, history.validation_accuracy = record.validation_loss, record.validation_accuracy
     history.learning_rate, history.seconds = record.learning_rate, record.seconds
+    history.optimizer_result = record.optimizer_result
     history.epochs = len(record.loss)
     history.best_epoch = monitor.best_epoch
     n_classes = data.targets.shape[1]
     # Chance level is ln K for K exclusive classes; independent labels have no such mark.
     history.chance_level = (bool(history.loss) and backend.output == "softmax"
                             and _is_chance_level(history.loss[-1], n_classes))
-    if history.stopped != "interrupted":
+    if history.stopped != "interrupted" and settings.convergence_warnings:
         _warn_if_stuck(history, n_classes, settings)
     return history
 

@@ -1,7 +1,9 @@
 """MLPClassifier: scikit-learn's estimator checks, its tools, and accuracy beside sklearn's."""
 
 import pickle
+import re
 import warnings
+from types import SimpleNamespace
 
 import numpy
 import pytest
@@ -285,3 +287,166 @@ def test_multilabel_indicator_targets_like_sklearn():
         warm.fit(X_train, Y_train)
         with pytest.raises(ValueError, match="y has 3 label columns"):
             warm.fit(X_train, Y_train[:, :3])
+
+
+def _numbers_as_n(text):
+    """``text`` with every number replaced by N: the shape of a message or a line."""
+    return re.sub(r"\d+(\.\d+)?", "N", text)
+
+
+@pytest.mark.parametrize("limit", [dict(max_fun=5), dict(max_iter=3)], ids=["max_fun", "max_iter"])
+def test_lbfgs_limits_warn_in_sklearns_words(iris, limit):
+    X, y = iris
+    X = StandardScaler().fit_transform(X)
+    settings = dict(hidden_layer_sizes=(10,), solver="lbfgs", random_state=0, **limit)
+    with pytest.warns(ConvergenceWarning, match=r"lbfgs failed to converge after \d+ iteration\(s\) "
+                                                r"\(status=1\)") as ours:
+        classifier = MLPClassifier(**settings).fit(X, y)
+    with pytest.warns(ConvergenceWarning) as theirs:
+        SklearnMLPClassifier(**settings).fit(X, y)
+    ours, theirs = ([_numbers_as_n(str(w.message)) for w in record if w.category is ConvergenceWarning]
+                    for record in (ours, theirs))
+    assert ours == theirs and len(ours) == 1
+    if "max_fun" in limit:
+        assert 1 <= classifier.n_iter_ <= 5
+        assert "max_iter" not in ours[0]
+    else:
+        assert classifier.n_iter_ == 3
+        assert "Increase the number of iterations to improve the convergence (max_iter=N)" in ours[0]
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_verbose_prints_sklearns_lines_and_no_progress_bar(iris, capsys):
+    X, y = iris
+    X = StandardScaler().fit_transform(X)
+    settings = dict(hidden_layer_sizes=(10,), learning_rate_init=0.01, random_state=0)
+
+    def printed(estimator, fit):
+        fit(estimator)
+        captured = capsys.readouterr()
+        assert "attempt" not in captured.err  # no tqdm bar
+        return captured.out.splitlines()
+
+    assert printed(MLPClassifier(max_iter=3, **settings), lambda m: m.fit(X, y)) == []
+    for extra in (dict(max_iter=3), dict(max_iter=3, early_stopping=True),
+                  dict(max_iter=50, tol=10.0, n_iter_no_change=2)):
+        classifier = MLPClassifier(verbose=True, **settings, **extra)
+        ours = printed(classifier, lambda m: m.fit(X, y))
+        theirs = printed(SklearnMLPClassifier(verbose=True, **settings, **extra), lambda m: m.fit(X, y))
+        assert [_numbers_as_n(line) for line in ours] == [_numbers_as_n(line) for line in theirs]
+        iterations = [line for line in ours if line.startswith("Iteration")]
+        assert iterations == [f"Iteration {i + 1}, loss = {loss:.8f}"
+                              for i, loss in enumerate(classifier.loss_curve_)]
+        if classifier.early_stopping:
+            assert [line for line in ours if line.startswith("Validation")] == [
+                f"Validation score: {score:f}" for score in classifier.validation_scores_]
+    assert ours[-1] == ("Training loss did not improve more than tol=10.000000 for 2 consecutive "
+                        "epochs. Stopping.")
+    classifier = MLPClassifier(verbose=True, **settings)
+    for _ in range(2):
+        lines = printed(classifier, lambda m: m.partial_fit(X, y, classes=[0, 1, 2]))
+        assert lines == [f"Iteration 1, loss = {classifier.loss_curve_[-1]:.8f}"]
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_early_stopping_splits_as_sklearns_train_test_split():
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    labels = numpy.array(["benign", "malignant"])[y]
+    classifier = MLPClassifier((10,), learning_rate_init=0.01, max_iter=20, early_stopping=True,
+                               validation_fraction=0.2, random_state=3).fit(X, labels)
+    # scikit-learn's split of a binary problem: stratified on its binarized y.
+    X_train, X_val, _, labels_val = train_test_split(
+        X, labels, test_size=0.2, random_state=3, stratify=(labels == "malignant").reshape(-1, 1))
+    assert classifier.t_ == classifier.n_iter_ * len(X_train)
+    # The kept weights are those of the best validation epoch, scored on these rows.
+    assert classifier.score(X_val, labels_val) == classifier.best_validation_score_
+    assert classifier.best_validation_score_ in classifier.validation_scores_
+
+
+def test_early_stopping_refuses_what_sklearns_split_refuses(iris):
+    X, y = iris
+    cases = [
+        # A binary problem with a single member of a class: the stratified split refuses it.
+        (X[:51], y[:51], r"least populated class"),
+        # Ten rows of a binary problem: one validation row cannot hold both classes.
+        (X[45:55], y[45:55], r"should be greater or equal to the number of classes"),
+        # Ten rows of three classes (a plain shuffle) leave one validation row.
+        (X[numpy.r_[0:4, 50:53, 100:103]], y[numpy.r_[0:4, 50:53, 100:103]],
+         r"The validation set is too small"),
+    ]
+    for X_part, y_part, match in cases:
+        with pytest.raises(ValueError, match=match) as ours:
+            MLPClassifier((5,), early_stopping=True, random_state=0).fit(X_part, y_part)
+        with pytest.raises(ValueError) as theirs:
+            SklearnMLPClassifier((5,), early_stopping=True, random_state=0).fit(X_part, y_part)
+        assert str(ours.value) == str(theirs.value)
+    # As scikit-learn's, a multiclass split is not stratified: a single member is no error.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        keep = numpy.r_[0:100, 100]
+        MLPClassifier((5,), early_stopping=True, max_iter=5, random_state=0).fit(X[keep], y[keep])
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_dtype_none_follows_the_training_data(iris, tmp_path):
+    import mlp
+
+    X, y = iris
+    X32 = X.astype(numpy.float32)
+    settings = dict(hidden_layer_sizes=(6,), solver="lbfgs", max_iter=50, random_state=0)
+    assert MLPClassifier().dtype is None
+    cases = [(None, X32, numpy.float32), (None, X, numpy.float64),
+             (None, X.astype(numpy.int64), numpy.float64),
+             ("float64", X32, numpy.float64), ("float32", X, numpy.float32)]
+    for dtype, inputs, expected in cases:
+        classifier = MLPClassifier(dtype=dtype, **settings).fit(inputs, y)
+        parameters = classifier.coefs_ + classifier.intercepts_
+        assert all(array.dtype == expected for array in parameters), (dtype, inputs.dtype)
+        assert classifier.predict_proba(inputs).dtype == expected
+    classifier = MLPClassifier(**settings).fit(X32, y)
+    assert classifier.score(X32, y) > 0.9
+    # A warm start keeps the first fit's type.
+    warm = MLPClassifier(warm_start=True, **settings).fit(X32, y).fit(X, y)
+    assert warm.coefs_[0].dtype == numpy.float32
+    # Unpickled and loaded models predict in the type they were trained in.
+    expected = classifier.predict_proba(X32)
+    mlp.save(classifier, tmp_path / "float32.npz")
+    for restored in (pickle.loads(pickle.dumps(classifier)), mlp.load(tmp_path / "float32.npz")):
+        assert restored.dtype is None and restored.coefs_[0].dtype == numpy.float32
+        probabilities = restored.predict_proba(X32)
+        assert probabilities.dtype == numpy.float32
+        numpy.testing.assert_array_equal(probabilities, expected)
+
+
+def test_divergence_is_a_value_error(iris):
+    from mlp import DivergenceError
+
+    X, y = iris
+    classifier = MLPClassifier((8,), solver="sgd", learning_rate_init=1e150, max_iter=20,
+                               random_state=0)
+    with pytest.raises(ValueError, match=r"The cost became .*Try a smaller learning rate") as raised:
+        classifier.fit(X * 1e150, y)
+    assert isinstance(raised.value, DivergenceError) and isinstance(raised.value, FloatingPointError)
+
+
+def test_fit_warns_as_sklearn_without_touching_the_warning_filters(iris, monkeypatch):
+    import mlp.estimator
+    import mlp.training
+    from mlp import ConvergenceWarning as NetworkConvergenceWarning
+
+    X, y = iris
+    X = StandardScaler().fit_transform(X)
+    # The front end and the training loop may only warn: catch_warnings or simplefilter,
+    # which change process-wide state (not thread-safe), would raise AttributeError.
+    for module in (mlp.estimator, mlp.training):
+        monkeypatch.setattr(module, "warnings", SimpleNamespace(warn=warnings.warn))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        # A plateau stop (the network alone would warn "Training stalled"), then max_iter.
+        MLPClassifier((5,), tol=10.0, n_iter_no_change=2, random_state=0).fit(X, y)
+        MLPClassifier((5,), solver="lbfgs", max_iter=1000, random_state=0).fit(X, y)
+        MLPClassifier((5,), max_iter=3, random_state=0).fit(X, y)
+    categories = [warning.category for warning in caught
+                  if issubclass(warning.category, (ConvergenceWarning, NetworkConvergenceWarning))]
+    assert categories == [ConvergenceWarning], [str(warning.message) for warning in caught]

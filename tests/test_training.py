@@ -15,7 +15,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
-from mlp import DivergenceError
+from mlp import ConvergenceWarning, DivergenceError
 from mlp.data import minibatches, stratified_split
 from tests.conftest import make_network
 from tests.test_network import counted, wrap_calls
@@ -249,6 +249,8 @@ BAD = [
     ({"beta_1": 1.0}, ValueError, r"Received: beta_1=1.0"),
     ({"sample_weight": -numpy.ones(4)}, ValueError, r"`sample_weight`.*Received: a weight of -1.0"),
     ({"sample_weight": numpy.zeros(4)}, ValueError, r"`sample_weight`.*Received: only zeros"),
+    ({"max_fun": 0}, ValueError, r"`max_fun`.*Received: max_fun=0"),
+    ({"callback": "print"}, TypeError, r"`callback`.*Received: callback='print'"),
 ]
 
 
@@ -297,3 +299,58 @@ def test_the_fast_stopping_rules_agree_with_the_epoch_by_epoch_ones(tol_rule, to
         assert (stopped, count) == (expected, expected_count), trial
         assert (fast.best_loss, fast.best_epoch, fast.since_improvement, fast.samples_seen) == (
             slow.best_loss, slow.best_epoch, slow.since_improvement, slow.samples_seen), trial
+
+
+def test_max_fun_limits_lbfgs_cost_evaluations(iris):
+    X_train, _, y_train, _ = iris
+    network = make_network([4, 8, 3], random_state=1)
+    history = network.train(X_train, y_train, optimizer="lbfgs", epochs=200, max_fun=6)
+    # No restart and no warning: a spent budget, as when the epochs run out.
+    assert history.stopped == "max_fun" and history.restarts == 0
+    assert 1 <= history.epochs <= 6
+    result = history.optimizer_result
+    assert result["status"] == 1 and result["nfev"] > 6 and result["nit"] == history.epochs
+    unlimited = make_network([4, 8, 3], random_state=1)
+    assert quiet_train(unlimited, X_train, y_train, optimizer="lbfgs", epochs=200).epochs > 6
+    assert quiet_train(unlimited, X_train, y_train, epochs=5).optimizer_result is None
+
+
+@pytest.mark.parametrize("keywords", [
+    dict(batch_size=16, epochs=7),  # many epochs a compiled call
+    dict(batch_size=16, epochs=7, schedule="invscaling"),  # one epoch a call
+    dict(batch_size=16, epochs=7, validation_fraction=0.2),
+    dict(optimizer="lbfgs", epochs=7),
+], ids=["minibatch", "schedule", "validation", "lbfgs"])
+def test_the_callback_sees_every_recorded_epoch_in_order(iris, keywords):
+    X_train, _, y_train, _ = iris
+    seen = []
+    network = make_network([4, 8, 3], random_state=1)
+    history = quiet_train(network, X_train, y_train, alpha=0.05, target_cost=0.0, restarts=0,
+                          callback=lambda epoch, logs: seen.append((epoch, logs)), **keywords)
+    assert [epoch for epoch, _ in seen] == list(range(1, history.epochs + 1))
+    assert [logs["loss"] for _, logs in seen] == history.loss
+    assert [logs["total_loss"] for _, logs in seen] == history.total_loss
+    assert [logs["learning_rate"] for _, logs in seen] == history.learning_rate
+    if "validation_fraction" in keywords:
+        assert [logs["validation_accuracy"] for _, logs in seen] == history.validation_accuracy
+    else:
+        assert "validation_loss" not in seen[0][1]
+
+
+def test_convergence_warnings_off_for_one_call(recwarn):
+    inputs = numpy.array([[0., 0.], [0., 1.], [1., 0.], [1., 1.]])
+    # A stall: the same call warns by default.
+    quiet = make_network([2, 2, 2], random_state=2)
+    history = quiet.train(inputs, [0, 1, 1, 0], alpha=1e-6, patience=37, restarts=0,
+                          convergence_warnings=False)
+    assert history.stopped == "plateau" and len(recwarn) == 0
+    with pytest.warns(ConvergenceWarning, match="chance level"):
+        make_network([2, 2, 2], random_state=2).train(inputs, [0, 1, 1, 0], alpha=1e-6,
+                                                      patience=37, restarts=0)
+
+
+def test_divergence_error_is_a_value_error(iris):
+    X_train, _, y_train, _ = iris
+    network = make_network([4, 8, 3], random_state=1)
+    with pytest.raises(ValueError, match="The cost became .* smaller learning rate"):
+        network.train(X_train * 1e150, y_train, alpha=1e150, epochs=50, batch_size=16)
