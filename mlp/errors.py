@@ -12,7 +12,19 @@ class DivergenceError(FloatingPointError, ValueError):
 
     A ``FloatingPointError``, and a ``ValueError`` as well: what scikit-learn's
     ``MLPClassifier`` raises when its weights become non-finite.
+
+    Attributes
+    ----------
+    epoch : int or None
+        The epoch (counted from 1 in its attempt) whose cost was not finite.
+    cost : float or None
+        That cost: NaN or infinity.
     """
+
+    def __init__(self, message, epoch=None, cost=None):
+        super().__init__(message)
+        self.epoch = epoch
+        self.cost = cost
 
 
 class NotInitializedError(ValueError):

@@ -31,20 +31,24 @@ class History:
     restored_best : bool
         True when early stopping put back the weights of ``best_epoch``.
     restarts : int
-        Re-initialisations after a stall.
+        Re-initialisations after a stall: a plateau at chance level or far above it
+        (see ``FeedForwardNetwork.train``'s ``restarts``).
     stopped : str
         Why training ended: ``"target"`` (the cross-entropy reached ``target_cost``),
         ``"epochs"`` (the budget ran out), ``"max_fun"`` (L-BFGS used up its
         ``max_fun`` cost evaluations), ``"early_stopping"`` (no validation
         improvement for ``patience`` epochs), ``"plateau"`` (no relative training
-        improvement of ``tol`` for ``patience`` epochs, even after the restarts; for
-        L-BFGS, SciPy's own convergence) or ``"interrupted"`` (Ctrl-C).
+        improvement of ``tol`` for ``patience`` epochs: a converged fit, or a stall
+        that the restarts did not escape; for L-BFGS, SciPy's own convergence) or ``"interrupted"`` (Ctrl-C).
     chance_level : bool
         True when the kept attempt ended with a cross-entropy within 5% of ``ln K``
         (K classes): the network predicts no better than the class frequencies.
     attempts : list of dict
         One entry per attempt: ``epochs``, ``loss`` (its final training
-        cross-entropy, or best validation loss) and ``stopped``.
+        cross-entropy, or best validation loss) and ``stopped``. A restart whose cost
+        became NaN or infinite ends the list with ``stopped="diverged"``, ``loss`` that
+        cost and ``epochs`` the epoch where it happened; the history describes the
+        best earlier attempt, whose weights the network keeps.
     optimizer_result : dict or None
         With ``optimizer="lbfgs"``, what ``scipy.optimize.minimize`` reported for the
         kept attempt: ``status`` (0 converged, 1 ``epochs`` or ``max_fun`` reached,
@@ -75,19 +79,25 @@ class History:
     def plot(self, path):
         """Save the loss (and validation) curves to a PNG file at ``path``.
 
-        Needs matplotlib, an optional dependency (``pip install matplotlib``).
+        Needs matplotlib, an optional dependency (``pip install matplotlib``). The
+        curves are drawn on a :class:`matplotlib.figure.Figure` of their own with
+        the Agg canvas: pyplot is not used, so the user's backend, pyplot's current
+        figure and open windows are left as they were.
         """
         try:
-            import matplotlib
+            # ``import matplotlib.figure`` looks for matplotlib itself first, even when
+            # the submodule was imported before.
+            import matplotlib.backends.backend_agg
+            import matplotlib.figure
         except ImportError as error:
             raise ImportError(
                 "History.plot needs the package matplotlib: pip install matplotlib"
             ) from error
-        matplotlib.use("Agg")
-        from matplotlib import pyplot
 
         epochs = range(1, len(self.loss) + 1)
-        figure, (loss_axes, accuracy_axes) = pyplot.subplots(1, 2, figsize=(10, 4))
+        figure = matplotlib.figure.Figure(figsize=(10, 4))
+        matplotlib.backends.backend_agg.FigureCanvasAgg(figure)
+        loss_axes, accuracy_axes = figure.subplots(1, 2)
         loss_axes.plot(epochs, self.loss, label="training cross-entropy")
         loss_axes.plot(epochs, self.total_loss, label="training cost (with L2)", alpha=0.6)
         if self.validation_loss:
@@ -106,4 +116,3 @@ class History:
             accuracy_axes.set_axis_off()
         figure.tight_layout()
         figure.savefig(path, format="png")
-        pyplot.close(figure)

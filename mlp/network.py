@@ -169,6 +169,8 @@ class FeedForwardNetwork(Network):
         Parameters
         ----------
         inputs : array-like (n_samples, architecture[0])
+            Dense and finite (a scipy.sparse matrix is refused with a TypeError that
+            says to pass ``inputs.toarray()``).
         """
         self._require_backend("predict")
         inputs = check_inputs(inputs, self.architecture[0], self.dtype, name="inputs")
@@ -221,8 +223,12 @@ class FeedForwardNetwork(Network):
             cross-entropy (a plateau). Default 500 for full-batch training without
             validation data, else 10.
         restarts : int, optional
-            Re-initialisations allowed after a plateau above ``target_cost``. Default
-            20 for full-batch training without validation data, else 0.
+            Re-initialisations allowed after a stall: a plateau above ``target_cost``
+            whose cross-entropy is also above a quarter of the uniform prediction's
+            (``ln K`` for K classes; chance level included), as XOR's local minima. A
+            plateau below that is a converged fit (as L-BFGS converging on real data)
+            and ends training without a restart or a warning. Default 20 for
+            full-batch training without validation data, else 0.
         verbose : bool, default False
             Show a progress bar (tqdm) with the current losses.
         batch_size : int, optional
@@ -266,9 +272,10 @@ class FeedForwardNetwork(Network):
             is ``"max_fun"``. Unused by the other optimisers.
         convergence_warnings : bool, default True
             Warn (:class:`mlp.ConvergenceWarning`) when training ends at chance level
-            or stalled above ``target_cost``. False silences these warnings for this
-            call only (``MLPClassifier`` warns in scikit-learn's words instead), with
-            no change to the process's warning filters.
+            or in a stall (see ``restarts``), or when a restart diverged. False
+            silences these warnings for this call only (``MLPClassifier`` warns in
+            scikit-learn's words instead), with no change to the process's warning
+            filters.
         callback : callable, optional
             Called as ``callback(epoch, logs)`` after each epoch of each attempt
             (``epoch`` counts from 1 in each attempt), once the stopping rules have
@@ -287,8 +294,17 @@ class FeedForwardNetwork(Network):
         Raises
         ------
         DivergenceError
-            When the cost becomes NaN or infinite (the last finite weights are
-            restored first).
+            When the cost of the first attempt becomes NaN or infinite (the last
+            finite weights are restored first). When a restart diverges, the best
+            earlier attempt is kept instead: its weights and curves are those of the
+            history, ``history.attempts`` ends with the diverged restart
+            (``stopped="diverged"``), and a ``ConvergenceWarning`` says so.
+        TypeError
+            When ``X`` or ``y`` is a scipy.sparse matrix (pass ``X.toarray()``) or
+            not numeric.
+        ValueError
+            When an argument is invalid, e.g. ``X`` holds NaN, infinity, or a value
+            outside the range of the network's dtype (1e39 for float32).
         """
         self._require_backend("train")
         optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)

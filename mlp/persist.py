@@ -24,7 +24,7 @@ import json
 import numbers
 import os
 import pathlib
-import tempfile
+import secrets
 import zipfile
 
 import numpy
@@ -111,40 +111,59 @@ def _fsync_folder(folder):
         os.close(descriptor)
 
 
-def _target_mode(path):
-    """The permissions the saved file should get.
-
-    A temporary file is created readable by its owner only; the saved model should
-    keep the mode of the file it replaces, or get the usual ``0o666 & ~umask``.
-    """
+def _existing_mode(path):
+    """The permission bits of the file at ``path``, or None when there is none."""
     try:
         return os.stat(path).st_mode & 0o7777
     except FileNotFoundError:
-        # os.umask can only be read by setting it; set it straight back (another
-        # thread creating a file in between would get 0o022).
-        umask = os.umask(0o022)
-        os.umask(umask)
-        return 0o666 & ~umask
+        return None
+
+
+def _create_temporary(folder, name, mode):
+    """Create a new file in ``folder`` with permissions ``mode`` less the umask, and
+    return its path and a binary file object.
+
+    The system applies the umask (and a folder's default ACL) as for any new file:
+    with ``mode=0o666`` the file gets what a plain ``open(path, "w")`` gives, without
+    reading the umask, which POSIX allows only by setting it, process-wide.
+    (``tempfile`` would create it readable by its owner only.)
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        candidate = folder / f".{name}.{secrets.token_hex(8)}.npz"
+        try:
+            descriptor = os.open(candidate, flags, mode)
+        except FileExistsError:
+            continue
+        return candidate, os.fdopen(descriptor, "wb")
+    raise FileExistsError(errno.EEXIST, "No free temporary file name", str(folder))
 
 
 def _write_atomically(path, contents):
-    """Write ``contents`` with numpy.savez to a temporary file, then rename it onto ``path``."""
+    """Write ``contents`` with numpy.savez to a temporary file, then rename it onto ``path``.
+
+    The saved file keeps the permissions of the file it replaces (the temporary file
+    never has more while it is written); a new file gets those a plain ``open()``
+    gives.
+    """
     folder = path.parent
-    handle = tempfile.NamedTemporaryFile(
-        dir=folder, prefix=f".{path.name}.", suffix=".npz", delete=False
-    )
+    existing_mode = _existing_mode(path)
+    creation_mode = 0o666 if existing_mode is None else existing_mode & 0o777
+    temporary, handle = _create_temporary(folder, path.name, creation_mode)
     try:
         with handle:
             # An open file object, not a name: savez would append ".npz" to a name.
             numpy.savez(handle, **contents)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(handle.name, _target_mode(path))
-        os.replace(handle.name, path)
+        if existing_mode is not None:
+            # The umask may have taken bits off the creation mode: put them back.
+            os.chmod(temporary, existing_mode)
+        os.replace(temporary, path)
     except BaseException:
         # Also on KeyboardInterrupt: the target is untouched, the half-written file goes.
         try:
-            os.unlink(handle.name)
+            os.unlink(temporary)
         except FileNotFoundError:
             pass
         raise

@@ -2,10 +2,12 @@
 front ends: one ``.npz`` of arrays and a JSON header, never pickle (see ``persist``)."""
 
 import numbers
+import sys
 
 import numpy
 
 from mlp import persist
+from mlp.network import FeedForwardNetwork
 
 __all__ = ["save", "load", "save_estimator", "load_estimator"]
 
@@ -155,23 +157,37 @@ def save(model, path):
 
     Parameters
     ----------
-    model : FeedForwardNetwork or MLPClassifier
+    model : mlp.FeedForwardNetwork or mlp.MLPClassifier
+        One of mlp's own models (checked with ``isinstance``): scikit-learn's
+        ``sklearn.neural_network.MLPClassifier`` is another model and is refused.
     path : str or pathlib.Path
+
+    Raises
+    ------
+    TypeError
+        When ``model`` is not an mlp model; the message names the type received.
 
     Examples
     --------
     >>> mlp.save(network, "model.npz")  # doctest: +SKIP
     >>> network = mlp.load("model.npz")  # doctest: +SKIP
     """
-    from mlp.network import FeedForwardNetwork
-
     if isinstance(model, FeedForwardNetwork):
         persist.save_network(model, path)
-    elif type(model).__name__ == "MLPClassifier":
+    elif _is_mlp_estimator(model):
         save_estimator(model, path)
     else:
+        kind = type(model)
         raise TypeError(
-            f"`model` must be a FeedForwardNetwork or an MLPClassifier. Received: {type(model).__name__}")
+            f"`model` must be an mlp.FeedForwardNetwork or an mlp.MLPClassifier. "
+            f"Received: model of type {kind.__module__}.{kind.__qualname__}")
+
+
+def _is_mlp_estimator(model):
+    """Whether ``model`` is an ``mlp.MLPClassifier``, without importing scikit-learn: when
+    ``mlp.estimator`` was never imported, no object can be an instance of its class."""
+    estimator_module = sys.modules.get("mlp.estimator")
+    return estimator_module is not None and isinstance(model, estimator_module.MLPClassifier)
 
 
 def load(path):

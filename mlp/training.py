@@ -5,9 +5,11 @@ the cross-entropy reaches ``target_cost``, when ``epochs`` (or L-BFGS's ``max_fu
 cost evaluations) run out, on early stopping
 (the validation loss has not improved by ``min_delta`` for ``patience`` epochs) or on
 a plateau (the training loss has not improved by a relative ``tol`` for ``patience``
-epochs). A plateau above the target is a stall (a local minimum that depends on the
-initialisation): the backend draws new weights and the next attempt starts; the best
-attempt is kept.
+epochs; for L-BFGS, SciPy's convergence). A plateau far above what a start that learns
+the data reaches is a stall (a local minimum that depends on the initialisation): at
+chance level, or above ``_STALL_FRACTION`` of the uniform prediction's cross-entropy.
+The backend then draws new weights and the next attempt starts; the best attempt is
+kept. A plateau below that is a converged fit: no restart, no warning.
 """
 
 import math
@@ -28,6 +30,13 @@ __all__ = ["TrainingSettings", "TrainingData", "train"]
 
 # A cross-entropy within this fraction of ln K is chance level for K classes.
 _CHANCE_TOLERANCE = 0.05
+# A plateau above this fraction of the loss of a uniform prediction (ln K) is a stall,
+# worth a restart. XOR's local minima sit at one half of ln 2 (two rows of four left
+# undecided), where another start reaches the target; full-batch fits of real data
+# converge far below, where another start reaches about the same loss (scaled iris,
+# L-BFGS or momentum: 0.037 of ln 3; XOR's L2-bound minima just above target_cost:
+# 0.016 of ln 2).
+_STALL_FRACTION = 0.25
 
 
 @dataclass
@@ -250,7 +259,8 @@ def _divergence(loss, epoch, attempt_number, settings):
     return DivergenceError(
         f"The cost became {loss} at epoch {epoch} (attempt {attempt_number + 1}); the "
         f"weights from before that compiled call, all finite, were restored. Try a smaller "
-        f"learning rate: alpha={settings.alpha}."
+        f"learning rate: alpha={settings.alpha}.",
+        epoch=epoch, cost=float(loss),
     )
 
 
@@ -507,8 +517,36 @@ def _is_chance_level(loss, n_classes):
     return chance > 0 and abs(loss - chance) <= _CHANCE_TOLERANCE * chance
 
 
+def _uniform_loss(n_outputs, output):
+    """The cross-entropy of a network that has learned nothing: equal probabilities for
+    the K classes (ln K), or one half for each of K independent labels (K ln 2)."""
+    return math.log(n_outputs) if output == "softmax" else n_outputs * math.log(2)
+
+
+def _is_stall(stopped, loss, settings, uniform_loss):
+    """Whether an attempt that stopped so, at this training cross-entropy, is stuck in a
+    local minimum that another start would escape: a plateau above ``target_cost`` and
+    above ``_STALL_FRACTION`` of the uniform prediction's loss (chance level included).
+    A plateau below that is a converged fit, as when L-BFGS converges on real data."""
+    return (stopped == "plateau" and loss > settings.target_cost
+            and loss > _STALL_FRACTION * uniform_loss)
+
+
+def _final_loss(record):
+    return record.loss[-1] if record.loss else math.inf
+
+
 def train(backend, data, settings, generator):
     """Train ``backend`` on validated arrays; return a :class:`History`.
+
+    Attempts follow one another while an attempt ends in a stall (see
+    :func:`_is_stall`), up to ``settings.restarts`` restarts; the best attempt is kept.
+    A restart whose cost becomes NaN or infinite ends the restarts without losing the
+    earlier attempts: it is recorded in ``history.attempts`` (``stopped="diverged"``,
+    ``loss`` the non-finite cost, ``epochs`` the epoch where it diverged), the best
+    attempt's weights are kept, and a :class:`ConvergenceWarning` says so. Only a
+    divergence of the first attempt, with nothing to keep, raises
+    :class:`DivergenceError`.
 
     Parameters
     ----------
@@ -521,7 +559,8 @@ def train(backend, data, settings, generator):
     """
     history = History()
     run = _run_lbfgs_attempt if settings.optimizer == "lbfgs" else _run_gradient_attempt
-    best = None
+    uniform_loss = _uniform_loss(data.targets.shape[1], backend.output)
+    best, diverged = None, None
     backend.set_data(data.inputs, data.targets, data.sample_weights)
     if not settings.keep_optimizer_state:
         backend.reset_state()
@@ -533,9 +572,17 @@ def train(backend, data, settings, generator):
                     backend.reinitialize(generator)
                     history.restarts += 1
                     progress.restart(attempt_number)
-                record, monitor, stopped = run(
-                    backend, data, settings, interrupt, attempt_number, generator, progress
-                )
+                try:
+                    record, monitor, stopped = run(
+                        backend, data, settings, interrupt, attempt_number, generator, progress
+                    )
+                except DivergenceError as error:
+                    if best is None:
+                        raise
+                    history.attempts.append({"epochs": error.epoch, "loss": error.cost,
+                                             "stopped": "diverged"})
+                    diverged = error
+                    break
                 restored = monitor.restore_best() if stopped != "target" else False
                 # The score of the weights this attempt keeps: the best validation loss
                 # when early stopping restored it, else the last loss measured.
@@ -544,15 +591,16 @@ def train(backend, data, settings, generator):
                 elif data.has_validation and record.validation_loss:
                     score = record.validation_loss[-1]
                 else:
-                    score = record.loss[-1] if record.loss else math.inf
+                    score = _final_loss(record)
                 history.attempts.append({"epochs": len(record.loss), "loss": score, "stopped": stopped})
                 if best is None or score < best[0]:
-                    best = (score, record, monitor, stopped, restored, backend.get_values())
-                if stopped != "plateau" or interrupt.raised:
+                    best = (score, record, monitor, stopped, restored, backend.get_values(),
+                            attempt_number)
+                if interrupt.raised or not _is_stall(stopped, _final_loss(record), settings, uniform_loss):
                     break
     finally:
         backend.clear_data()
-    _, record, monitor, history.stopped, history.restored_best, values = best
+    _, record, monitor, history.stopped, history.restored_best, values, kept = best
     backend.set_values(values)
     history.loss, history.total_loss = record.loss, record.total_loss
     history.validation_loss, history.validation_accuracy = record.validation_loss, record.validation_accuracy
@@ -564,12 +612,26 @@ def train(backend, data, settings, generator):
     # Chance level is ln K for K exclusive classes; independent labels have no such mark.
     history.chance_level = (bool(history.loss) and backend.output == "softmax"
                             and _is_chance_level(history.loss[-1], n_classes))
+    if settings.convergence_warnings and diverged is not None:
+        _warn_diverged(diverged, history, kept, settings)
     if history.stopped != "interrupted" and settings.convergence_warnings:
-        _warn_if_stuck(history, n_classes, settings)
+        _warn_if_stuck(history, n_classes, settings, uniform_loss)
     return history
 
 
-def _warn_if_stuck(history, n_classes, settings):
+def _warn_diverged(error, history, kept, settings):
+    warnings.warn(
+        f"Restart {history.restarts} diverged: its cost became {error.cost} at epoch "
+        f"{error.epoch}. Training kept the best earlier attempt (attempt {kept + 1}, "
+        f"cross-entropy {history.final_loss:.4f}) and made no more restarts. A learning "
+        f"rate that some initial weights cannot take is too large: try a smaller one "
+        f"(alpha={settings.alpha}).",
+        ConvergenceWarning,
+        stacklevel=4,
+    )
+
+
+def _warn_if_stuck(history, n_classes, settings, uniform_loss):
     if history.chance_level:
         warnings.warn(
             f"Training ended at chance level: cross-entropy {history.final_loss:.4f} "
@@ -582,7 +644,7 @@ def _warn_if_stuck(history, n_classes, settings):
             ConvergenceWarning,
             stacklevel=4,
         )
-    elif history.stopped == "plateau" and history.final_loss > settings.target_cost:
+    elif _is_stall(history.stopped, history.final_loss, settings, uniform_loss):
         warnings.warn(
             f"Training stalled at cross-entropy {history.final_loss:.4f}, above "
             f"target_cost={settings.target_cost}, after {history.restarts} restarts "

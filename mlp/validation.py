@@ -3,6 +3,7 @@ parameter and the value received, before anything about the network changes."""
 
 import math
 import numbers
+import sys
 
 import numpy
 
@@ -77,7 +78,20 @@ def check_architecture(architecture):
     return [int(size) for size in sizes]
 
 
+def _is_sparse(value):
+    """Whether ``value`` is a scipy.sparse matrix or array, without importing scipy:
+    when scipy.sparse was never imported, nothing can be one of its matrices."""
+    sparse = sys.modules.get("scipy.sparse")
+    return sparse is not None and sparse.issparse(value)
+
+
 def _as_numeric_array(name, value):
+    if _is_sparse(value):
+        raise TypeError(
+            f"`{name}` is a sparse matrix ({type(value).__name__}), but the network takes dense "
+            f"arrays: pass {name}.toarray() instead. Received: {name} of type {type(value).__name__} "
+            f"with shape {value.shape}"
+        )
     try:
         array = numpy.asarray(value)
     except (TypeError, ValueError) as error:
@@ -89,16 +103,45 @@ def _as_numeric_array(name, value):
     return array
 
 
+def _check_finite(name, array):
+    """Refuse NaN and infinity, naming the first such entry."""
+    if not numpy.isfinite(array).all():
+        index = tuple(int(i) for i in numpy.argwhere(~numpy.isfinite(array))[0])
+        where = f"[{', '.join(str(i) for i in index)}]"
+        raise ValueError(f"`{name}` contains NaN or infinity: {name}{where}={array[index]}")
+
+
+def _check_range(name, array, dtype):
+    """Refuse finite values too large for ``dtype`` (e.g. 1e39 for float32): converting
+    them would make them infinite, and the message would then blame the user's data
+    for an infinity it does not hold."""
+    largest = numpy.finfo(dtype).max
+    if array.dtype.kind != "f" or numpy.finfo(array.dtype).max <= largest:
+        return
+    too_large = numpy.abs(array) > largest
+    if too_large.any():
+        index = tuple(int(i) for i in numpy.argwhere(too_large)[0])
+        where = f"[{', '.join(str(i) for i in index)}]"
+        raise ValueError(
+            f"`{name}` holds {name}{where}={array[index]}, outside the {numpy.dtype(dtype).name} "
+            f"range of the network (largest magnitude {largest}): it would become infinite. "
+            f"Scale the data, or use a network with dtype='float64'."
+        )
+
+
 def check_inputs(inputs, n_features, dtype, name="X"):
     """Return the input matrix as a C-contiguous array of ``dtype``.
 
     Raises
     ------
     TypeError
-        When ``inputs`` is not numeric.
+        When ``inputs`` is not numeric, or is a scipy.sparse matrix (the message says
+        to pass ``inputs.toarray()``).
     ValueError
-        When it is not 2-D, is empty, holds NaN or infinity, or its column count
-        differs from ``n_features`` (the network's input units).
+        When it is not 2-D, is empty, holds NaN or infinity, holds a value outside
+        the range of ``dtype`` (such as 1e39 for float32, which would become
+        infinite), or its column count differs from ``n_features`` (the network's
+        input units).
     """
     array = _as_numeric_array(name, inputs)
     if array.ndim != 2:
@@ -113,13 +156,9 @@ def check_inputs(inputs, n_features, dtype, name="X"):
             f"`{name}` has {array.shape[1]} columns but the network expects "
             f"architecture[0]={n_features}. Received: {name} with shape {array.shape}"
         )
-    array = numpy.ascontiguousarray(array, dtype=dtype)
-    if not numpy.isfinite(array).all():
-        row, column = numpy.argwhere(~numpy.isfinite(array))[0]
-        raise ValueError(
-            f"`{name}` contains NaN or infinity: {name}[{row}, {column}]={array[row, column]}"
-        )
-    return array
+    _check_finite(name, array)
+    _check_range(name, array, dtype)
+    return numpy.ascontiguousarray(array, dtype=dtype)
 
 
 def check_targets(targets, n_samples, n_classes, dtype, name="y", multilabel=False):
@@ -142,9 +181,7 @@ def check_targets(targets, n_samples, n_classes, dtype, name="y", multilabel=Fal
             f"`{name}` has {array.shape[0]} rows but X has {n_samples}. "
             f"Received: {name} with shape {array.shape}"
         )
-    if not numpy.isfinite(array).all():
-        index = tuple(int(i) for i in numpy.argwhere(~numpy.isfinite(array))[0])
-        raise ValueError(f"`{name}` contains NaN or infinity: {name}{list(index)}={array[index]}")
+    _check_finite(name, array)
     if array.ndim == 1:
         if multilabel:
             raise ValueError(
@@ -181,13 +218,14 @@ def _one_hot(labels, n_classes, dtype, name):
         raise ValueError(
             f"`{name}` as a vector must hold integer class labels. Received the label {fractional[0]}"
         )
-    labels = labels.astype(numpy.int64)
+    # Checked before the conversion to integers, which would garble a label such as 1e39.
     out_of_range = labels[(labels < 0) | (labels >= n_classes)]
     if out_of_range.size:
         raise ValueError(
             f"`{name}` holds the label {out_of_range[0]} but the network has "
             f"architecture[-1]={n_classes} output units (labels 0 to {n_classes - 1})."
         )
+    labels = labels.astype(numpy.int64)
     one_hot = numpy.zeros((labels.shape[0], n_classes), dtype=dtype)
     one_hot[numpy.arange(labels.shape[0]), labels] = 1
     return one_hot
@@ -208,4 +246,5 @@ def check_sample_weights(sample_weights, n_samples, dtype, name="sample_weight")
             f"`{name}` must hold finite, non-negative weights that are not all zero. "
             f"Received: {received}"
         )
+    _check_range(name, array, dtype)
     return numpy.ascontiguousarray(array, dtype=dtype)

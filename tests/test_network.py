@@ -113,6 +113,29 @@ def test_a_stall_restarts_and_keeps_the_best_attempt(xor_inputs, xor_labels):
     assert history.final_loss == min(attempt["loss"] for attempt in history.attempts)
 
 
+def test_a_local_minimum_far_above_the_target_restarts(xor_inputs, xor_labels):
+    # Seed 33's first attempt stalls with two rows of four undecided (about ln 2 / 2).
+    network = make_network([2, 2, 2], random_state=33)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        history = network.train(xor_inputs, xor_labels)
+    first, second = history.attempts
+    assert first["stopped"] == "plateau" and abs(first["loss"] - math.log(2) / 2) < 0.01
+    assert second["stopped"] == history.stopped == "target" and history.restarts == 1
+
+
+def test_a_converged_plateau_just_above_the_target_is_not_a_stall(xor_inputs, xor_labels):
+    # Seed 32 converges where the L2 term holds the cross-entropy at 0.0112, just above
+    # target_cost=0.01: a fit, not a local minimum, so no restart and no warning.
+    network = make_network([2, 2, 2], random_state=32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        history = network.train(xor_inputs, xor_labels)
+    assert history.stopped == "plateau" and 0.01 < history.final_loss < 0.0125
+    assert history.restarts == 0 and len(history.attempts) == 1
+    assert (network.classify(xor_inputs) == xor_labels).all()
+
+
 def test_a_stall_at_chance_level_is_named():
     # Labels that do not depend on the inputs: the best is the class frequencies, ln 2.
     inputs = numpy.zeros((8, 2))

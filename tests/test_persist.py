@@ -203,6 +203,42 @@ def test_saving_over_a_file_keeps_its_permissions(tmp_path):
     assert os.stat(path).st_mode & 0o777 == 0o640
 
 
+def test_saving_over_a_private_file_never_shows_the_new_contents_to_others(tmp_path, monkeypatch):
+    path = tmp_path / "model.npz"
+    network = make_network([2, 3, 2], random_state=0)
+    save_network(network, path)
+    os.chmod(path, 0o600)
+    real_savez, modes = numpy.savez, []
+
+    def savez(handle, **contents):
+        modes.append(os.fstat(handle.fileno()).st_mode & 0o777)  # the temporary file's
+        real_savez(handle, **contents)
+
+    monkeypatch.setattr(numpy, "savez", savez)
+    save_network(network, path)
+    assert modes == [0o600] and os.stat(path).st_mode & 0o777 == 0o600
+
+
+def test_a_new_file_gets_the_mode_a_plain_open_gives_without_touching_the_umask(tmp_path, monkeypatch):
+    real_umask = os.umask
+    previous = real_umask(0o027)  # not tempfile's 0o600, not the usual 0o644
+    try:
+        plain = tmp_path / "plain"
+        with open(plain, "w"):
+            pass
+
+        def refuse(*arguments):
+            raise AssertionError("the umask is process-wide: the library must not set it")
+
+        monkeypatch.setattr(os, "umask", refuse)
+        save_network(make_network([2, 3, 2], random_state=0), tmp_path / "model.npz")
+    finally:
+        monkeypatch.undo()
+        real_umask(previous)
+    assert os.stat(tmp_path / "model.npz").st_mode & 0o7777 == os.stat(plain).st_mode & 0o7777
+    assert sorted(os.listdir(tmp_path)) == ["model.npz", "plain"]
+
+
 # Files that are not readable models
 
 
@@ -392,3 +428,23 @@ def test_a_file_saved_under_one_engine_loads_under_the_other(tmp_path):
     engine_name, predictions = result.stdout.strip().splitlines()[-2:]
     assert engine_name == other_engine
     numpy.testing.assert_allclose(numpy.array(eval(predictions)), network.predict(X), rtol=1e-12)
+
+
+def test_mlp_save_refuses_scikit_learns_own_mlp_classifier(tmp_path):
+    sklearn_network = pytest.importorskip("sklearn.neural_network")
+    import mlp
+
+    X = numpy.tile(XOR_INPUTS, (4, 1))
+    foreign = sklearn_network.MLPClassifier((3,), max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # 5 iterations do not converge
+        foreign.fit(X, numpy.tile(XOR_LABELS, 4))
+    with pytest.raises(TypeError, match=r"mlp\.FeedForwardNetwork or an mlp\.MLPClassifier\. "
+                                        r"Received: model of type sklearn\.neural_network\..*MLPClassifier"):
+        mlp.save(foreign, tmp_path / "model.npz")
+    with pytest.raises(TypeError, match=r"Received: model of type builtins\.dict"):
+        mlp.save({"coefs_": []}, tmp_path / "model.npz")
+    assert os.listdir(tmp_path) == []
+    # mlp's own models still save.
+    mlp.save(make_network([2, 3, 2], random_state=0), tmp_path / "model.npz")
+    assert mlp.load(tmp_path / "model.npz").architecture == [2, 3, 2]

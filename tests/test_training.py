@@ -230,6 +230,82 @@ def test_history_plot_names_the_missing_package(monkeypatch, tmp_path):
         History(loss=[1.0], total_loss=[1.0]).plot(tmp_path / "x.png")
 
 
+def test_history_plot_leaves_the_backend_and_pyplot_alone(tmp_path, monkeypatch):
+    matplotlib = pytest.importorskip("matplotlib")
+    pyplot = pytest.importorskip("matplotlib.pyplot")
+    from mlp import History
+
+    previous_backend = matplotlib.get_backend()
+    pyplot.switch_backend("svg")  # the user's choice, not the Agg that plot draws with
+    figure = pyplot.figure()
+    try:
+        def refuse(*arguments, **keywords):
+            raise AssertionError("History.plot must not change the user's matplotlib backend")
+
+        monkeypatch.setattr(matplotlib, "use", refuse)
+        monkeypatch.setattr(pyplot, "switch_backend", refuse)
+        History(loss=[1.0, 0.5], total_loss=[1.1, 0.6], best_epoch=2).plot(tmp_path / "curves.png")
+        monkeypatch.undo()
+        assert matplotlib.get_backend() == "svg"
+        assert pyplot.gcf() is figure and pyplot.get_fignums() == [figure.number]
+        assert (tmp_path / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    finally:
+        monkeypatch.undo()
+        pyplot.close(figure)
+        pyplot.switch_backend(previous_backend)
+
+
+def test_lbfgs_that_converges_on_iris_is_not_a_stall(iris, recwarn):
+    X_train, X_test, y_train, y_test = iris
+    for seed in range(3):
+        network = make_network([4, 8, 3], random_state=seed)
+        history = network.train(X_train, y_train, optimizer="lbfgs")
+        # SciPy converged above target_cost=0.01 (the L2 term keeps the fit from it):
+        # one attempt, no restart, no warning.
+        assert history.optimizer_result["status"] == 0, history.optimizer_result
+        assert history.stopped == "plateau" and history.final_loss > 0.01
+        assert len(history.attempts) == 1 and history.restarts == 0
+        assert numpy.mean(network.classify(X_test) == y_test) >= 0.9
+    assert [str(warning.message) for warning in recwarn] == []
+
+
+@pytest.mark.filterwarnings("ignore:Training ended at chance level")
+def test_a_diverging_restart_keeps_the_best_attempt_and_warns(xor_inputs, xor_labels, monkeypatch):
+    # A tiny learning rate stalls every attempt at chance level, so restarts follow;
+    # the first restart's cost becomes NaN.
+    settings = dict(alpha=1e-6, patience=5, restarts=3)
+    network = make_network([2, 2, 2], random_state=2)
+    backend = network.backend
+    restarted = []
+    real_reinitialize, real_train_steps = backend.reinitialize, backend.train_steps
+
+    def reinitialize(generator):
+        restarted.append(True)
+        real_reinitialize(generator)
+
+    def train_steps(*arguments, **keywords):
+        data_costs, costs, finite = real_train_steps(*arguments, **keywords)
+        if restarted:
+            return data_costs, costs * numpy.nan, finite
+        return data_costs, costs, finite
+
+    monkeypatch.setattr(backend, "reinitialize", reinitialize)
+    monkeypatch.setattr(backend, "train_steps", train_steps)
+    with pytest.warns(ConvergenceWarning, match=r"Restart 1 diverged: its cost became nan at epoch 1\. "
+                                                r"Training kept the best earlier attempt \(attempt 1"):
+        history = network.train(xor_inputs, xor_labels, **settings)
+    assert history.restarts == 1 and len(history.attempts) == 2
+    first, diverged = history.attempts
+    assert diverged["stopped"] == "diverged" and diverged["epochs"] == 1 and numpy.isnan(diverged["loss"])
+    assert first["stopped"] == "plateau" and history.stopped == "plateau"
+    # The weights and the curves are those of the first attempt, as a run without restarts.
+    alone = make_network([2, 2, 2], random_state=2)
+    alone_history = quiet_train(alone, xor_inputs, xor_labels, **{**settings, "restarts": 0})
+    assert history.loss == alone_history.loss and first["epochs"] == history.epochs
+    for kept, expected in zip(network.weights + network.bias, alone.weights + alone.bias):
+        numpy.testing.assert_array_equal(kept, expected)
+
+
 BAD = [
     ({"batch_size": 0}, ValueError, r"`batch_size`.*Received: batch_size=0"),
     ({"batch_size": -4}, ValueError, r"Received: batch_size=-4"),

@@ -1,7 +1,10 @@
 """Every bad input: a clear error naming the parameter and the value, weights untouched."""
 
+import warnings
+
 import numpy
 import pytest
+from scipy import sparse
 
 from mlp import FeedForwardNetwork, Network, NotInitializedError
 from tests.conftest import make_network
@@ -60,6 +63,9 @@ BAD_DATA = [
     ({"y": numpy.array([[1., 1.], [0., 1.], [1., 0.], [0., 1.]])}, ValueError,
      r"row of `y` must sum to 1.*y\[0\] summing to 2"),
     ({"y": numpy.array([0, 1, 2, 0])}, ValueError, r"`y` holds the label 2.*labels 0 to 1"),
+    ({"y": numpy.array([0, 1e39, 1, 0])}, ValueError, r"`y` holds the label 1e\+39 "),
+    ({"X": sparse.csr_matrix(XOR)}, TypeError, r"`X` is a sparse matrix.*pass X\.toarray\(\)"),
+    ({"y": sparse.csr_array(numpy.eye(2)[LABELS])}, TypeError, r"`y` is a sparse.*y\.toarray\(\)"),
     ({"y": numpy.array([0, -1, 1, 0])}, ValueError, r"`y` holds the label -1"),
     ({"y": numpy.array([0, 0.5, 1, 0])}, ValueError, r"integer class labels. Received the label 0.5"),
     ({"y": numpy.array([0, numpy.nan, 1, 0])}, ValueError, r"`y` contains NaN or infinity: y\[1\]=nan"),
@@ -102,6 +108,41 @@ def test_bad_prediction_input(inputs, match):
     network = make_network([2, 3, 2], random_state=0)
     with pytest.raises(ValueError, match=match):
         network.predict(inputs)
+
+
+@pytest.mark.parametrize("make_sparse", [sparse.csr_matrix, sparse.coo_array],
+                         ids=["csr_matrix", "coo_array"])
+def test_sparse_input_says_sparse_and_how_to_convert(make_sparse):
+    network = make_network([2, 3, 2], random_state=0)
+    with pytest.raises(TypeError, match=r"`X` is a sparse matrix .*dense arrays: pass X\.toarray\(\) "
+                                        r"instead\. Received: X of type \w+ with shape \(4, 2\)"):
+        network.train(make_sparse(XOR), LABELS)
+    with pytest.raises(TypeError, match=r"`inputs` is a sparse matrix .*pass inputs\.toarray\(\)"):
+        network.predict(make_sparse(XOR))
+    with pytest.raises(TypeError, match=r"`validation_data\[0\]` is a sparse matrix"):
+        network.train(XOR, LABELS, validation_data=(make_sparse(XOR), LABELS))
+
+
+def test_a_value_beyond_float32_is_out_of_range_not_infinite():
+    network = make_network([2, 3, 2], random_state=0, dtype="float32")
+    before = network.weights
+    too_large = XOR.copy()
+    too_large[2, 1] = -1e39  # finite in float64; -inf once converted to float32
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # and no overflow warning from the conversion
+        with pytest.raises(ValueError,
+                           match=r"`X` holds X\[2, 1\]=-1e\+39, outside the float32 range") as caught:
+            network.train(too_large, LABELS)
+        assert "NaN or infinity" not in str(caught.value)
+        with pytest.raises(ValueError, match=r"`inputs` holds inputs\[2, 1\]=-1e\+39, outside the float32"):
+            network.predict(too_large)
+        with pytest.raises(ValueError, match=r"`sample_weight` holds sample_weight\[0\]=1e\+39, outside"):
+            network.train(XOR, LABELS, sample_weight=numpy.array([1e39, 1, 1, 1]))
+    numpy.testing.assert_array_equal(before[0], network.weights[0])
+    # The same value is fine for a float64 network, and an infinity is still one.
+    make_network([2, 3, 2], random_state=0).predict(too_large)
+    with pytest.raises(ValueError, match=r"`X` contains NaN or infinity: X\[2, 1\]=inf"):
+        network.train(numpy.where(too_large == -1e39, numpy.inf, too_large), LABELS)
 
 
 def test_a_multilabel_network_wants_an_indicator_matrix():
