@@ -8,8 +8,10 @@ fitted attributes (``coefs_``, ``intercepts_``, ``loss_curve_``, ...). It builds
 graph; the network's backend compiles once per architecture depth and activation.
 """
 
+import contextlib
 import math
 import numbers
+import re
 import warnings
 from types import SimpleNamespace
 
@@ -34,9 +36,17 @@ from sklearn.utils.multiclass import (
     unique_labels,
 )
 from sklearn.utils.optimize import _check_optimize_result
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    _check_y,
+    _is_fitted,
+    check_consistent_length,
+    check_is_fitted,
+)
 
+from mlp.errors import DivergenceError
 from mlp.network import FeedForwardNetwork
+from mlp.validation import check_range
 
 try:
     from sklearn.utils.validation import validate_data as _validate_data
@@ -188,6 +198,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
     Notes
     -----
+    A ``fit`` or ``partial_fit`` that raises leaves the model as it was (fitted
+    attributes, weights and random state), and data errors name ``X`` or ``y``.
     Sparse inputs are accepted and converted to dense arrays. A multilabel indicator
     matrix ``y`` trains independent sigmoid outputs; ``predict`` then returns the
     indicator matrix. A cost that becomes NaN or infinite raises
@@ -292,7 +304,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : MLPClassifier
         """
-        return self._fit(X, y, sample_weight, incremental=False)
+        with self._unchanged_on_error():
+            return self._fit(X, y, sample_weight, incremental=False)
 
     def _check_solver(self):
         if self.solver not in _STOCHASTIC_SOLVERS:
@@ -319,12 +332,39 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : MLPClassifier
         """
+        if _is_fitted(self):
+            # scikit-learn's _fit_context skips validation for a fitted model's
+            # partial_fit; set_params may have changed a parameter since the last fit.
+            self._validate_params()
         if self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True")
-        if _check_partial_fit_first_call(self, classes):
-            # A new model: forget any previous fit but the classes just set.
-            self.__dict__.pop("coefs_", None)
-        return self._fit(X, y, sample_weight, incremental=True)
+        with self._unchanged_on_error():
+            if _check_partial_fit_first_call(self, classes):
+                # A new model: forget any previous fit but the classes just set.
+                self.__dict__.pop("coefs_", None)
+            return self._fit(X, y, sample_weight, incremental=True)
+
+    @contextlib.contextmanager
+    def _unchanged_on_error(self):
+        """A refused (or failed) fit leaves the model as it was: its attributes, and the
+        weights and random generator of a network that a warm start or partial_fit
+        would have continued."""
+        state = dict(self.__dict__)
+        network = state.get("_network")
+        if network is not None:
+            parameters = network.backend.weights + network.backend.bias
+            values = [parameter.get_value() for parameter in parameters]
+            generator_state = network.generator.bit_generator.state
+        try:
+            yield
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(state)
+            if network is not None:
+                for parameter, value in zip(parameters, values):
+                    parameter.set_value(value)
+                network.generator.bit_generator.state = generator_state
+            raise
 
     def _fit(self, X, y, sample_weight, incremental):
         hidden = self._hidden_layer_sizes()
@@ -339,10 +379,12 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             if network.architecture != architecture:
                 raise ValueError(
                     f"The network was fitted with layer sizes {network.architecture}; "
-                    f"the data and parameters now ask for {architecture}. Fit a new "
+                    f"the data and parameters now ask for {architecture} (X with {X.shape[1]} "
+                    f"columns, hidden_layer_sizes={self.hidden_layer_sizes!r}). Fit a new "
                     f"model (warm_start=False)."
                 )
         dtype = self._network_dtype(X) if network is None else network.dtype
+        self._check_range_of_parameters(dtype)
         training, validation = self._split(_dense(X, dtype), labels, weights, incremental)
         if network is None:
             network, history = self._train_best_of(architecture, dtype, training, validation,
@@ -353,6 +395,18 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self._store_results(network, history, first_pass, incremental, len(training[0]))
         self._warn_if_not_converged(history, incremental)
         return self
+
+    def _check_range_of_parameters(self, dtype):
+        """Refuse a learning rate, L2 penalty or epsilon beyond the network's dtype
+        (infinity, or 1e39 in float32): the compiled graph would get an infinity."""
+        largest = float(numpy.finfo(dtype).max)
+        for name in ("learning_rate_init", "alpha", "epsilon"):
+            value = getattr(self, name)
+            if value > largest:
+                raise ValueError(
+                    f"Received an invalid value for `{name}`, expected a number at most "
+                    f"{largest:g} (the {dtype} network's largest). Received: {name}={value!r}"
+                )
 
     def _network_dtype(self, X):
         """``dtype``, or with None the validated input's: float32 stays float32."""
@@ -412,18 +466,25 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     def _validate_training_data(self, X, y, first_pass, incremental):
         """Validated X (float32 or float64, maybe sparse) and labels (1-d, or a
         multilabel indicator matrix); sets or checks ``classes_``."""
-        X, y = _validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
-                              dtype=(numpy.float64, numpy.float32), reset=first_pass)
+        # X and y apart (as check_X_y does, in the same order), so that each message names
+        # the one at fault.
+        X = _naming("X", _validate_data, self, X, accept_sparse=["csr", "csc"],
+                    dtype=(numpy.float64, numpy.float32), reset=first_pass)
+        if y is None:
+            raise ValueError(f"This {type(self).__name__} estimator requires y to be passed, but the "
+                             f"target y is None.")
+        y = _naming("y", _check_y, y, multi_output=True, estimator=self)
+        _naming("y", check_consistent_length, X, y)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         new_model = (first_pass and not incremental) or not hasattr(self, "out_activation_")
-        if type_of_target(y) == "multilabel-indicator":
+        if _naming("y", type_of_target, y) == "multilabel-indicator":
             return X, self._multilabel_targets(y, new_model)
         if new_model:
             self.out_activation_ = "softmax"
         elif self.out_activation_ == "logistic":
             raise ValueError("This model was fitted on multilabel targets; y must be an indicator matrix.")
-        check_classification_targets(y)
+        _naming("y", check_classification_targets, y)
         if y.ndim != 1:
             raise ValueError(f"y must be one label per row, shape (n_samples,). Received shape {y.shape}")
         if first_pass and not incremental:
@@ -442,8 +503,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                 )
         if len(self.classes_) < 2:
             raise ValueError(
-                f"MLPClassifier needs samples of at least 2 classes; the data has only one "
-                f"class: {self.classes_[0]!r}."
+                f"`y` has only one class: {self.classes_.tolist()[0]!r}; MLPClassifier needs "
+                f"samples of at least 2 classes."
             )
         return X, y
 
@@ -468,7 +529,13 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             return None
         weights = _check_sample_weight(sample_weight, X, dtype=numpy.float64)
         if self.class_weight is not None:
-            weights = weights * compute_sample_weight(self.class_weight, y)
+            class_weights = _naming("class_weight", compute_sample_weight, self.class_weight, y)
+            if not (numpy.isfinite(class_weights).all() and (class_weights >= 0).all()):
+                raise ValueError(
+                    f"`class_weight` must give finite, non-negative weights. "
+                    f"Received: class_weight={self.class_weight!r}"
+                )
+            weights = weights * class_weights
         return weights
 
     def _seeds(self):
@@ -509,6 +576,23 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         return self.early_stopping and self.solver in _STOCHASTIC_SOLVERS
 
     def _train(self, network, training, validation, incremental):
+        """One call to ``network.train`` with the parameters mapped onto it; a divergence
+        is reported in this estimator's terms (the network's ``alpha`` is the learning
+        rate, here ``learning_rate_init``; here ``alpha`` is the L2 penalty)."""
+        try:
+            return self._train_network(network, training, validation, incremental)
+        except DivergenceError as error:
+            X = training[0]
+            largest = float(numpy.abs(X).max()) if X.size else 0.0
+            raise DivergenceError(
+                f"The cost became {error.cost} at epoch {error.epoch}; the weights from before "
+                f"were restored. Try a smaller learning rate (learning_rate_init="
+                f"{self.learning_rate_init!r}) or L2 penalty (alpha={self.alpha!r}), or scale X "
+                f"(its largest magnitude is {largest:g}).",
+                epoch=error.epoch, cost=error.cost,
+            ) from error
+
+    def _train_network(self, network, training, validation, incremental):
         """One call to ``network.train`` with the parameters mapped onto it."""
         X, labels, weights = training
         n_samples = X.shape[0]
@@ -520,19 +604,19 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         # end prints and warns as scikit-learn does.
         common = dict(target_cost=0.0, tol=float(self.tol), tol_rule="absolute", restarts=0,
                       verbose=False, convergence_warnings=False, sample_weight=weights,
-                      beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon,
+                      beta_1=float(self.beta_1), beta_2=float(self.beta_2), epsilon=float(self.epsilon),
                       keep_optimizer_state=incremental)
         if self.solver == "lbfgs":
             # scikit-learn's L-BFGS has no plateau or early-stopping rule: only
             # max_iter, max_fun and the optimiser's own tolerances end it. (Its
             # verbose output is SciPy's, which SciPy >= 1.15 no longer prints.)
             return network.train(X, labels, reg_lambda=self.alpha / (2 * n_samples * mean_weight),
-                                 epochs=self.max_iter, momentum=0.0, optimizer="lbfgs",
-                                 patience=self.max_iter + 1, early_stopping=False,
-                                 max_fun=self.max_fun, **common)
+                                 epochs=int(self.max_iter), momentum=0.0, optimizer="lbfgs",
+                                 patience=int(self.max_iter) + 1, early_stopping=False,
+                                 max_fun=int(self.max_fun), **common)
         batch_size = self._batch_size(n_samples)
         if self.n_iter_no_change == numpy.inf:
-            patience = self.max_iter + 1
+            patience = int(self.max_iter) + 1
         else:
             # scikit-learn stops when the count of epochs without progress *exceeds*
             # n_iter_no_change; ours when it reaches patience.
@@ -540,18 +624,18 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         schedule = {}
         if self.solver == "sgd":
             optimizer = "nesterov" if self.nesterovs_momentum else "momentum"
-            momentum = self.momentum
+            momentum = float(self.momentum)
             if self.learning_rate == "invscaling":
-                schedule = dict(schedule="invscaling", power_t=self.power_t)
+                schedule = dict(schedule="invscaling", power_t=float(self.power_t))
             elif self.learning_rate == "adaptive":
                 schedule = dict(schedule="reduce_on_plateau", schedule_factor=5.0, schedule_patience=2)
         else:
             # Adam ignores learning_rate and momentum, as in scikit-learn.
             optimizer, momentum = "adam", 0.0
         history = network.train(
-            X, labels, alpha=self.learning_rate_init,
+            X, labels, alpha=float(self.learning_rate_init),
             reg_lambda=self.alpha / (2 * batch_size * mean_weight),
-            epochs=1 if incremental else self.max_iter, momentum=momentum, optimizer=optimizer,
+            epochs=1 if incremental else int(self.max_iter), momentum=momentum, optimizer=optimizer,
             batch_size=batch_size, shuffle=bool(self.shuffle), patience=patience,
             validation_data=validation, early_stopping=validation is not None,
             min_delta=float(self.tol), callback=_print_iteration if self.verbose else None,
@@ -621,8 +705,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         ndarray (n_samples, n_classes)
         """
         check_is_fitted(self)
-        X = _validate_data(self, X, accept_sparse=["csr", "csc"],
-                           dtype=(numpy.float64, numpy.float32), reset=False)
+        X = _naming("X", _validate_data, self, X, accept_sparse=["csr", "csc"],
+                    dtype=(numpy.float64, numpy.float32), reset=False)
         network = self._get_network()
         return network.predict(_dense(X, network.dtype))
 
@@ -688,10 +772,26 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
 
 def _dense(X, dtype):
-    """``X`` as a C-contiguous dense array of ``dtype`` (sparse input is densified)."""
+    """``X`` as a C-contiguous dense array of ``dtype`` (sparse input is densified).
+
+    A value beyond ``dtype``'s range (1e39 for a float32 network) is refused, naming
+    it, rather than converted to an infinity."""
     if sparse.issparse(X):
         X = X.toarray()
+    check_range("X", X, dtype)
     return numpy.ascontiguousarray(X, dtype=dtype)
+
+
+def _naming(name, function, *arguments, **keywords):
+    """Call ``function``; a ValueError or TypeError it raises whose message does not
+    name ``name`` (scikit-learn's "Found array with 0 sample(s)...", say) is raised
+    with the name in front, unchanged otherwise."""
+    try:
+        return function(*arguments, **keywords)
+    except (ValueError, TypeError) as error:
+        if len(error.args) == 1 and not re.search(rf"(?<![A-Za-z0-9_]){name}(?![A-Za-z0-9_])", str(error)):
+            error.args = (f"Invalid `{name}`: {error.args[0]}",)
+        raise
 
 
 def _print_iteration(epoch, logs):

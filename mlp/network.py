@@ -333,9 +333,12 @@ class FeedForwardNetwork(Network):
             patience = 500 if full_batch else 10
         if restarts is None:
             restarts = 20 if full_batch else 0
+        # What the compiled graph receives in the network's dtype must fit in it (1e39 or
+        # infinity would become an infinite float32 learning rate).
+        largest = float(numpy.finfo(self.dtype).max)
         settings = training.TrainingSettings(
-            alpha=check_number("alpha", alpha, minimum=0, include_minimum=False),
-            reg_lambda=check_number("reg_lambda", reg_lambda, minimum=0),
+            alpha=check_number("alpha", alpha, minimum=0, include_minimum=False, maximum=largest),
+            reg_lambda=check_number("reg_lambda", reg_lambda, minimum=0, maximum=largest),
             epochs=check_number("epochs", epochs, minimum=0, integer=True),
             momentum=check_number("momentum", momentum, minimum=0, maximum=1, include_maximum=False),
             target_cost=check_number("target_cost", target_cost, minimum=0),
@@ -350,7 +353,7 @@ class FeedForwardNetwork(Network):
             shuffle=bool(shuffle),
             beta_1=check_number("beta_1", beta_1, minimum=0, maximum=1, include_maximum=False),
             beta_2=check_number("beta_2", beta_2, minimum=0, maximum=1, include_maximum=False),
-            epsilon=check_number("epsilon", epsilon, minimum=0, include_minimum=False),
+            epsilon=check_number("epsilon", epsilon, minimum=0, include_minimum=False, maximum=largest),
             schedule=check_choice("schedule", schedule, ("constant", "reduce_on_plateau", "invscaling")),
             power_t=check_number("power_t", power_t, minimum=0),
             keep_optimizer_state=bool(keep_optimizer_state),

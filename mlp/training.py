@@ -259,7 +259,8 @@ def _divergence(loss, epoch, attempt_number, settings):
     return DivergenceError(
         f"The cost became {loss} at epoch {epoch} (attempt {attempt_number + 1}); the "
         f"weights from before that compiled call, all finite, were restored. Try a smaller "
-        f"learning rate: alpha={settings.alpha}.",
+        f"learning rate: alpha={settings.alpha} (or a smaller L2 weight than "
+        f"reg_lambda={settings.reg_lambda}, or inputs X scaled to smaller values).",
         epoch=epoch, cost=float(loss),
     )
 

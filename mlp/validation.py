@@ -9,7 +9,7 @@ import numpy
 
 __all__ = [
     "check_number", "check_choice", "check_architecture", "check_inputs", "check_targets",
-    "check_sample_weights",
+    "check_sample_weights", "check_range",
 ]
 
 
@@ -111,7 +111,7 @@ def _check_finite(name, array):
         raise ValueError(f"`{name}` contains NaN or infinity: {name}{where}={array[index]}")
 
 
-def _check_range(name, array, dtype):
+def check_range(name, array, dtype):
     """Refuse finite values too large for ``dtype`` (e.g. 1e39 for float32): converting
     them would make them infinite, and the message would then blame the user's data
     for an infinity it does not hold."""
@@ -157,7 +157,7 @@ def check_inputs(inputs, n_features, dtype, name="X"):
             f"architecture[0]={n_features}. Received: {name} with shape {array.shape}"
         )
     _check_finite(name, array)
-    _check_range(name, array, dtype)
+    check_range(name, array, dtype)
     return numpy.ascontiguousarray(array, dtype=dtype)
 
 
@@ -246,5 +246,5 @@ def check_sample_weights(sample_weights, n_samples, dtype, name="sample_weight")
             f"`{name}` must hold finite, non-negative weights that are not all zero. "
             f"Received: {received}"
         )
-    _check_range(name, array, dtype)
+    check_range(name, array, dtype)
     return numpy.ascontiguousarray(array, dtype=dtype)
