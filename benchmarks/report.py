@@ -276,8 +276,8 @@ def markdown(info, tasks, n_train, results, gemm, building, first_fit=None):
     peers = [library for library in results[tasks[0].name] if library != BASELINE]
     peak = {dtype: max(values.values()) for dtype, values in _gemm_tables(gemm)["peak"].items()}
     lines = _header(info) + _summary(tasks, results, peers) + first_fit_section(first_fit)
-    lines += ["## Per task", "", "Build: mlp `initialize()` plus the training step's compile "
-              "(or in-process copy); PyTorch: model and optimizer; the scikit-learn style "
+    lines += ["## Per task", "", "Build: mlp `initialize()` plus compiling its training program "
+              "(or loading it from the cache); PyTorch: model and optimizer; the scikit-learn style "
               "estimators build inside `fit` (counted in train). Accuracy: test split "
               "(XOR: the four points). GFLOP/s = 6 x rows x weights x epochs / train seconds; "
               "% of GEMM peak: against the better of NumPy's and XLA's best matrix product "
