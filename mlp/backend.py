@@ -193,8 +193,9 @@ class NetworkBackend:
 
     def _signature(self):
         # Layer kinds, not sizes: shapes are symbolic, so one program serves every
-        # network of the same depth and kinds.
-        kinds = tuple(type(layer) for layer in self.layers)
+        # network of the same depth and kinds. Every part is a plain value, so the
+        # signature also names the program's file in the disk cache.
+        kinds = tuple(f"{type(layer).__module__}.{type(layer).__qualname__}" for layer in self.layers)
         return (engine.name, self.dtype, kinds, self.regularize_bias)
 
     def _program(self, role, build):
@@ -276,30 +277,32 @@ class NetworkBackend:
         ``batch_size`` calls, for ``n_samples`` training rows (default: the data given to
         :meth:`set_data`), so that the first training call does not pay for it.
         ``many_epochs``: whether calls run many epochs (training without validation
-        data, schedule or reachable target) or one."""
+        data, schedule or reachable target) or one.
+
+        It makes a call of zero steps, on stand-in data of that many rows when needed,
+        through the same path as training, so it compiles exactly what training runs.
+        """
         if engine.jax is None:
             return
-        n_samples = self.n_samples if n_samples is None else n_samples
-        n_samples = max(int(n_samples), 1)
-        rows = padded_rows(n_samples + 1)
-        # On the device, as the training data will be: a program compiled for NumPy
-        # inputs would not serve device arrays.
-        data = tuple(many_to_device([numpy.zeros((rows, self.architecture[0]), self.dtype),
-                                     numpy.zeros((rows, self.architecture[-1]), self.dtype),
-                                     numpy.zeros(rows, self.dtype)]))
-        if optimizer == "lbfgs":
-            self._objective_program()(self.flat_parameters(), data, self._hyper([0.0])[0])
-            return
-        batch_size = min(batch_size or n_samples, n_samples)
-        steps = -(-n_samples // batch_size)
-        carried = [variable.value for variable in self.parameters + self._optimizer_state(optimizer)]
-        hyper = self._hyper((0.0,) * 6)
-        if steps == 1:
-            self._training_program(optimizer, False)(carried, data, None, numpy.int64(0), hyper)
-        else:
-            length = self.call_length(batch_size, steps, many_epochs)
-            plan = numpy.zeros((length, batch_size), dtype=numpy.int32)
-            self._training_program(optimizer, True)(carried, data, plan, numpy.int64(0), hyper)
+        n_samples = max(int(self.n_samples if n_samples is None else n_samples), 1)
+        held = self.data, self.n_samples
+        if self.data is None or self.n_samples != n_samples:
+            self.set_data(numpy.zeros((n_samples, self.architecture[0]), self.dtype),
+                          numpy.zeros((n_samples, self.architecture[-1]), self.dtype))
+        try:
+            if optimizer == "lbfgs":
+                self.objective(self.flat_parameters(), 0.0)
+                return
+            batch_size = min(batch_size or n_samples, n_samples)
+            steps = -(-n_samples // batch_size)
+            if steps == 1:
+                self.train_steps(optimizer, 0, 0.0, 0.0)
+            else:
+                no_steps = numpy.zeros((0, batch_size), dtype=numpy.int32)
+                self.train_steps(optimizer, no_steps, 0.0, 0.0,
+                                 length=self.call_length(batch_size, steps, many_epochs))
+        finally:
+            self.data, self.n_samples = held
 
     def _objective_program(self):
         shapes = tuple(parameter.shape for parameter in self.parameters)
@@ -310,6 +313,8 @@ class NetworkBackend:
         """Data term, full cost and flat gradient at ``flat_parameters``, on every training
         row of the data given to :meth:`set_data` (for L-BFGS)."""
         run = self._objective_program()
+        # Always float64, as scipy.optimize passes it: one call shape for the program.
+        flat_parameters = numpy.asarray(flat_parameters, dtype=numpy.float64)
         data_cost, cost, gradient = run(flat_parameters, self.data, self._hyper([reg_lambda])[0])
         return float(data_cost), float(cost), numpy.asarray(gradient, dtype=numpy.float64)
 

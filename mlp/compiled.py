@@ -129,8 +129,8 @@ class Program:
         self.function = None
         self.calls = {}
         self.lock = threading.Lock()
-        kinds = tuple(f"{type(layer).__module__}.{type(layer).__qualname__}" for layer in layers)
-        self.name = repr((key[1:], kinds, dtype))
+        # The whole key names the saved file: everything the graph depends on.
+        self.name = repr(key)
         self.saveable = _saveable(layers)
 
     def __call__(self, *arguments):

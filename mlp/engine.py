@@ -27,6 +27,8 @@ import functools
 import importlib.util
 import os
 
+import numpy
+
 __all__ = [
     "name", "version", "tensor", "grad", "ancestors", "disconnected_grad", "sigmoid", "tanh",
     "relu", "softmax", "floatX", "executable", "function", "jax", "device", "cache_folder",
@@ -295,8 +297,6 @@ def function(inputs, outputs):
         program = jax.jit(program)
 
     def call(*arrays):
-        import numpy
-
         results = [numpy.asarray(result) for result in program(*arrays)]
         return results[0] if single else results
 

@@ -347,13 +347,13 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     @contextlib.contextmanager
     def _unchanged_on_error(self):
         """A refused (or failed) fit leaves the model as it was: its attributes, and the
-        weights and random generator of a network that a warm start or partial_fit
-        would have continued."""
+        weights, optimiser state and random generator of a network that a warm start or
+        partial_fit would have continued (the backend's values are snapshots that cost
+        nothing to keep)."""
         state = dict(self.__dict__)
         network = state.get("_network")
         if network is not None:
-            parameters = network.backend.weights + network.backend.bias
-            values = [parameter.get_value() for parameter in parameters]
+            values = network.backend.get_values()
             generator_state = network.generator.bit_generator.state
         try:
             yield
@@ -361,8 +361,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             self.__dict__.clear()
             self.__dict__.update(state)
             if network is not None:
-                for parameter, value in zip(parameters, values):
-                    parameter.set_value(value)
+                network.backend.set_values(values)
                 network.generator.bit_generator.state = generator_state
             raise
 

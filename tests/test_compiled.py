@@ -168,3 +168,34 @@ def test_two_worker_processes_fill_an_empty_cache_side_by_side(tmp_path):
     scores = [json.loads(run.stdout.strip().splitlines()[-1])["score"] for run in runs]
     assert scores[0] == scores[1] > 0.5
     assert not list((tmp_path / "programs").glob("*.partial"))
+
+
+def test_programs_differing_only_in_the_biases_penalty_stay_apart(xor_inputs):
+    # Same layers, dtype, shapes and optimiser: only whether the L2 term covers the
+    # biases differs (the seed's network against the estimator's), in memory and on disk.
+    targets = numpy.eye(2)[[0, 1, 1, 0]]
+    costs = {}
+    for regularize_bias in (True, False):
+        network = make_network([2, 3, 2], random_state=0, regularize_bias=regularize_bias)
+        costs[regularize_bias] = network.backend.backprop(xor_inputs, targets, 1.0, 0.0, 0.0)
+        bias_penalty = sum(float((bias**2).sum()) for bias in network.bias)
+    assert costs[True] - costs[False] == pytest.approx(bias_penalty, rel=1e-9)
+
+
+@needs_jax
+@pytest.mark.parametrize("architecture, dtype, optimizer, batch_size, rows", [
+    ([6, 9, 4], "float64", "momentum", 16, 131), ([6, 9, 4], "float64", "momentum", None, 5),
+    ([6, 9, 4], "float32", "lbfgs", None, 131), ([6, 9, 4], "float64", "adam", 16, 131)])
+def test_prepare_compiles_what_training_then_runs(architecture, dtype, optimizer, batch_size, rows):
+    network = make_network(architecture, dtype=dtype, random_state=0)
+    before = network.backend.get_values()
+    network.backend.prepare(optimizer, batch_size, n_samples=rows)
+    for value, kept in zip(network.backend.get_values(), before):
+        numpy.testing.assert_array_equal(value, kept)
+    assert network.backend.data is None
+    generator = numpy.random.default_rng(0)
+    X, y = generator.normal(size=(rows, architecture[0])), numpy.arange(rows) % architecture[-1]
+    counted = counts_during(lambda: quiet_train(
+        network, X, y, optimizer=optimizer, batch_size=batch_size, epochs=3, restarts=0,
+        target_cost=0.0, patience=10**6))
+    assert counted["traces"] == counted["loaded"] == counted["compiles"] == counted["cache_hits"] == 0
