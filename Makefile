@@ -19,15 +19,16 @@ test-theano: $(VENV_THEANO)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check mlp tests examples benchmarks
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt setup.py
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-extras.txt setup.py
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install -q -r requirements.txt -r requirements-dev.txt
+	$(VENV)/bin/pip install -q -r requirements.txt -r requirements-dev.txt -r requirements-extras.txt
 	$(VENV)/bin/pip install -q --no-deps -e .
 	touch $@
 
-$(VENV_THEANO)/.installed: requirements-theano.txt requirements-dev.txt setup.py
+$(VENV_THEANO)/.installed: requirements-theano.txt requirements-dev.txt requirements-extras-theano.txt setup.py
 	test -x $(VENV_THEANO)/bin/python || $(PYTHON) -m venv $(VENV_THEANO)
-	$(VENV_THEANO)/bin/pip install -q -r requirements-theano.txt -r requirements-dev.txt
+	$(VENV_THEANO)/bin/pip install -q -r requirements-theano.txt -r requirements-dev.txt \
+		-r requirements-extras-theano.txt
 	$(VENV_THEANO)/bin/pip install -q --no-deps -e .
 	touch $@
 

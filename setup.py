@@ -19,6 +19,7 @@ setup(
     python_requires=">=3.11",
     install_requires=["pytensor>=3.0,<3.1", "jax>=0.10,<0.11", "jaxlib>=0.10,<0.11", "flatbuffers>=24",
                       "numpy>=1.26", "scipy>=1.11", "tqdm>=4.60"],
-    extras_require={"plot": ["matplotlib"], "sklearn": ["scikit-learn>=1.3"]},
+    extras_require={"plot": ["matplotlib"], "sklearn": ["scikit-learn>=1.3"],
+                    "onnx": ["onnx>=1.16", "onnxruntime>=1.19"]},
     license="MIT",
 )

@@ -18,7 +18,17 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the package importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import building, first_fit, machine, report, run_estimator, run_mlp, run_sklearn, run_torch
+from benchmarks import (
+    building,
+    first_fit,
+    machine,
+    memory,
+    report,
+    run_estimator,
+    run_mlp,
+    run_sklearn,
+    run_torch,
+)
 from benchmarks.tasks import load, shrink, tasks
 from benchmarks.timing import run_interleaved
 
@@ -42,7 +52,12 @@ def _arguments(argv):
                         "cold and warm compile caches (default: on, off with --quick)")
     parser.add_argument("--first-fit-repeats", type=int, default=None,
                         help="processes per first-fit case and cache state (default 3, quick 1)")
+    parser.add_argument("--memory", action=argparse.BooleanOptionalAction, default=None,
+                        help="peak memory of a 100,000 x 256 float32 fit, mlp and scikit-learn, in "
+                        "fresh processes (default: on, off with --quick)")
     arguments = parser.parse_args(argv)
+    if arguments.memory is None:
+        arguments.memory = not arguments.quick
     if arguments.repeats is None:
         arguments.repeats = 1 if arguments.quick else 3
     if arguments.warmup is None:
@@ -106,6 +121,10 @@ def main(argv=None):
         cases = None if not arguments.no_torch else [name for name in first_fit.CASES
                                                        if name != run_torch.NAME]
         first_fit_result = first_fit.measure(arguments.first_fit_repeats, cases, log=log)
+    memory_result = None
+    if arguments.memory:
+        log("peak memory of a large fit (fresh processes)")
+        memory_result = memory.measure(log=log)
     results, n_train = {}, {}
     for task in chosen:
         log(f"{task.name}: {task.title}")
@@ -120,7 +139,8 @@ def main(argv=None):
             "skipped": skipped, "warmup": arguments.warmup, "torch_threads": run_torch.THREADS,
             "load": (load_at_start, machine.load_average() or 0.0),
             "wall_seconds": time.perf_counter() - started}
-    text = report.markdown(info, chosen, n_train, results, gemm, build_rows, first_fit_result)
+    text = report.markdown(info, chosen, n_train, results, gemm, build_rows, first_fit_result,
+                           memory_result)
     Path(arguments.output).parent.mkdir(parents=True, exist_ok=True)
     Path(arguments.output).write_text(text)
     report.chart(arguments.chart, chosen, results)

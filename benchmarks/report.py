@@ -1,7 +1,7 @@
 """The results as a Markdown table and a PNG chart."""
 
 __all__ = ["markdown", "chart", "first_fit_section", "gemm_section", "blas_section",
-           "environment_lines"]
+           "environment_lines", "memory_section"]
 
 BASELINE = "mlp"
 RUN_COMMAND = "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python -m benchmarks"
@@ -251,7 +251,39 @@ def first_fit_section(first_fit):
     return lines + [""]
 
 
-def markdown(info, tasks, n_train, results, gemm, building, first_fit=None):
+def memory_section(memory):
+    """The section "Peak memory of a large fit".
+
+    Parameters
+    ----------
+    memory : dict or None
+        :func:`benchmarks.memory.measure`; None when it was not run.
+    """
+    title = "## Peak memory of a large fit (resident memory, fresh processes)"
+    if memory is None:
+        return [title, "", "Not measured in this run (`--no-memory`, the default with `--quick`).", ""]
+    dense_megabytes = memory["dense_bytes"] / 1e6
+    lines = [title, "",
+             f"`MLPClassifier(hidden_layer_sizes=(256,), max_iter=2, batch_size=256).fit(X, y)` on "
+             f"a {memory['rows']:,} x {memory['features']} float32 X ({dense_megabytes:.0f} MB dense; "
+             "random values, 10 classes, fixed seed), each in a new process. Before fit: resident "
+             "memory after the imports and making X; peak: the process's `ru_maxrss` after fit; "
+             "added: peak minus before fit, also in multiples of the dense X. JAX allocates "
+             "outside Python's allocator, so the operating system's count is the one that sees "
+             "every copy. mlp runs with an empty compile cache (the compiler's memory counts) "
+             "and then with the cache that run filled.", "",
+             "| library | X | compile cache | X MB | before fit MB | peak MB | added MB | "
+             "added / dense X | fit s |", "|" + "---|" * 9]
+    for run in memory["runs"]:
+        added = run["added_bytes"]
+        cells = [run["case"], run["format"], run["cache"], f"{run['x_bytes'] / 1e6:.0f}",
+                 f"{run['before_bytes'] / 1e6:.0f}", f"{run['peak_bytes'] / 1e6:.0f}",
+                 f"{added / 1e6:.0f}", f"{added / memory['dense_bytes']:.2f}", f"{run['fit_seconds']:.2f}"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines + [""]
+
+
+def markdown(info, tasks, n_train, results, gemm, building, first_fit=None, memory=None):
     """The whole report as Markdown text.
 
     Parameters
@@ -272,6 +304,8 @@ def markdown(info, tasks, n_train, results, gemm, building, first_fit=None):
         :func:`benchmarks.building.measure_in_subprocess` rows.
     first_fit : dict, optional
         :func:`benchmarks.first_fit.measure`; None when not measured.
+    memory : dict, optional
+        :func:`benchmarks.memory.measure`; None when not measured.
     """
     peers = [library for library in results[tasks[0].name] if library != BASELINE]
     peak = {dtype: max(values.values()) for dtype, values in _gemm_tables(gemm)["peak"].items()}
@@ -285,7 +319,7 @@ def markdown(info, tasks, n_train, results, gemm, building, first_fit=None):
     for task in tasks:
         lines += _details(task, n_train[task.name], results[task.name], peak)
     lines += gemm_section(gemm) + blas_section(info["machine"].get("blas", []))
-    lines += _building(building) + info.get("notes", [])
+    lines += _building(building) + memory_section(memory) + info.get("notes", [])
     return "\n".join(lines) + "\n"
 
 

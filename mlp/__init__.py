@@ -5,11 +5,15 @@ from mlp.backend import ComputationBackend, NetworkBackend
 from mlp.errors import ConvergenceWarning, DivergenceError, NotInitializedError
 from mlp.history import History
 from mlp.layers import (
+    ELULayer,
+    GELULayer,
     IdentityLayer,
     InputLayer,
     Layer,
+    LeakyReLULayer,
     ReLULayer,
     SigmoidLayer,
+    SiLULayer,
     SoftmaxLayer,
     TanhLayer,
 )
@@ -21,9 +25,9 @@ __version__ = "0.1.0"
 __all__ = [
     "engine", "ComputationBackend", "NetworkBackend", "ConvergenceWarning",
     "DivergenceError", "NotInitializedError", "History", "IdentityLayer", "InputLayer", "Layer",
-    "ReLULayer",
+    "ReLULayer", "LeakyReLULayer", "ELULayer", "GELULayer", "SiLULayer",
     "SigmoidLayer", "SoftmaxLayer", "TanhLayer", "FeedForwardNetwork", "Network",
-    "MLPClassifier", "save", "load",
+    "MLPClassifier", "MLPRegressor", "save", "load", "to_onnx",
 ]
 
 
@@ -34,4 +38,13 @@ def __getattr__(name):
         from mlp.estimator import MLPClassifier
 
         return MLPClassifier
+    if name == "MLPRegressor":
+        from mlp.regressor import MLPRegressor
+
+        return MLPRegressor
+    if name == "to_onnx":
+        # Needs no scikit-learn; the onnx package itself is imported when it runs.
+        from mlp.onnx import to_onnx
+
+        return to_onnx
     raise AttributeError(f"module 'mlp' has no attribute {name!r}")

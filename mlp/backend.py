@@ -16,6 +16,7 @@ from mlp import compiled, engine, objectives
 from mlp.graphs import verify_cost_reaches
 from mlp.init import initial_parameters
 from mlp.store import Parameter, many_to_device, to_numpy
+from mlp.training_matrix import padded_base, padded_rows
 
 __all__ = ["ComputationBackend", "NetworkBackend", "verify_cost_reaches", "OPTIMIZERS",
            "padded_rows"]
@@ -36,18 +37,10 @@ class ComputationBackend:
         self.softmax = engine.softmax
         self.tanh = engine.tanh
         self.relu = engine.relu
-
-
-def padded_rows(count):
-    """``count`` rounded up to one of eight sizes per power of two (exact up to 16).
-
-    Arrays padded to these sizes give the compiled programs few shapes to compile for,
-    at the cost of at most 1/8 more rows.
-    """
-    if count <= 16:
-        return count
-    granularity = 2 ** ((count - 1).bit_length() - 4)
-    return -(-count // granularity) * granularity
+        self.leaky_relu = engine.leaky_relu
+        self.elu = engine.elu
+        self.gelu = engine.gelu
+        self.silu = engine.silu
 
 
 def _power_of_two_at_least(count):
@@ -78,7 +71,18 @@ class NetworkBackend:
         Adam's moment estimates, in the same order.
     adam_step : Parameter
         Adam's count of updates made.
+    dropout_rates : tuple of float
+        Each hidden layer's dropout rate (its ``dropout`` attribute).
+    dropout_key : Parameter or None
+        The random key (two uint32) the next training step draws its dropout masks
+        from; drawn from the network's generator after the initial weights, and only
+        when a hidden layer has dropout (so a network without it draws exactly what it
+        drew before dropout existed).
     """
+
+    # Class defaults, so that a backend pickled before dropout existed reads as without it.
+    dropout_rates = ()
+    dropout_key = None
 
     def __init__(self, network, regularize_bias=None):
         self.architecture = list(network.architecture)
@@ -91,8 +95,9 @@ class NetworkBackend:
         self.output = self.layers[-1].activation
         if self.output not in objectives.OBJECTIVES:
             raise ValueError(
-                f"The last layer must be a SoftmaxLayer (classes) or a SigmoidLayer "
-                f"(independent labels): the cost is their cross-entropy. Received: {self.layers[-1]}"
+                f"The last layer must be a SoftmaxLayer (classes), a SigmoidLayer "
+                f"(independent labels) or an IdentityLayer (regression): the cost is their "
+                f"cross-entropy or squared error. Received: {self.layers[-1]}"
             )
         weights, biases = initial_parameters(
             self.architecture, self._activations(), self.init, network.generator, self.dtype
@@ -103,6 +108,11 @@ class NetworkBackend:
         self.first_moments = [_zeros_like(p, "first_moment") for p in self.parameters]
         self.second_moments = [_zeros_like(p, "second_moment") for p in self.parameters]
         self.adam_step = Parameter("adam_step", numpy.zeros((), dtype=self.dtype))
+        self.dropout_rates = _dropout_rates(self.layers)
+        self.dropout_key = None
+        if self.dropout_layers:
+            self.dropout_key = Parameter(
+                "dropout_key", network.generator.integers(0, 2**32, size=2, dtype=numpy.uint32))
         self.data = None
         self.n_samples = 0
 
@@ -123,16 +133,25 @@ class NetworkBackend:
             return self.first_moments + self.second_moments + [self.adam_step]
         return list(self.prev_rate)
 
+    @property
+    def dropout_layers(self):
+        """Indices, among the hidden layers, of those with dropout."""
+        return tuple(index for index, rate in enumerate(self.dropout_rates) if rate > 0)
+
+    def _random_state(self):
+        return [] if self.dropout_key is None else [self.dropout_key]
+
     def get_values(self):
-        """Every parameter and optimiser state value, to restore with :meth:`set_values`.
+        """Every parameter and optimiser state value (and the dropout key), to restore
+        with :meth:`set_values`: a restored snapshot replays the same dropout masks.
 
         Values are never changed in place, so this is a snapshot without a copy.
         """
-        return [variable.value for variable in self.parameters + self.state]
+        return [variable.value for variable in self.parameters + self.state + self._random_state()]
 
     def set_values(self, values):
         """Set every parameter and optimiser state from a list made by :meth:`get_values`."""
-        for variable, value in zip(self.parameters + self.state, values):
+        for variable, value in zip(self.parameters + self.state + self._random_state(), values):
             variable.value = value
 
     def reset_state(self):
@@ -161,8 +180,12 @@ class NetworkBackend:
         """
         n_samples = inputs.shape[0]
         rows = padded_rows(n_samples + 1)
-        padded_inputs = numpy.zeros((rows, inputs.shape[1]), dtype=self.dtype)
-        padded_inputs[:n_samples] = inputs
+        # Inputs made by mlp.training_matrix.padded_matrix are already padded: no second
+        # copy of the largest array.
+        padded_inputs = padded_base(inputs, self.dtype)
+        if padded_inputs is None:
+            padded_inputs = numpy.zeros((rows, inputs.shape[1]), dtype=self.dtype)
+            padded_inputs[:n_samples] = inputs
         padded_targets = numpy.zeros((rows, targets.shape[1]), dtype=self.dtype)
         padded_targets[:n_samples] = targets
         padded_weights = numpy.zeros(rows, dtype=self.dtype)
@@ -201,9 +224,15 @@ class NetworkBackend:
     def _program(self, role, build):
         return compiled.program((self._signature(), role), self.layers, self.dtype, build)
 
-    def _training_program(self, optimizer, batched):
-        build = compiled.training_run(optimizer, self.regularize_bias, batched)
-        return self._program(("train", optimizer, batched), build)
+    def _training_program(self, optimizer, batched, clip):
+        dropout = self.dropout_layers
+        build = compiled.training_run(optimizer, self.regularize_bias, batched, dropout, clip)
+        # Dropout and clipping name themselves only when on: off, the key (and the
+        # saved program's file name) is the plain graph's.
+        role = ("train", optimizer, batched)
+        role += (("dropout", dropout),) if dropout else ()
+        role += ("clip_norm",) if clip else ()
+        return self._program(role, build)
 
     @staticmethod
     def steps_per_call(batch_size, full_batch=False):
@@ -226,7 +255,7 @@ class NetworkBackend:
         return tuple(numpy.asarray(value, dtype=self.dtype) for value in values)
 
     def train_steps(self, optimizer, batches, reg_lambda, learning_rate, momentum=0.0, beta_1=0.9,
-                    beta_2=0.999, epsilon=1e-8, length=None):
+                    beta_2=0.999, epsilon=1e-8, length=None, clip_norm=None):
         """Run training steps in one compiled call; return the costs of each step.
 
         Parameters
@@ -241,6 +270,12 @@ class NetworkBackend:
             Rows the index plan is padded to (the extra ones do not run); default the
             power of two at least ``n_steps``. One length for every call of a run
             keeps it to one compiled program.
+        clip_norm : float, optional
+            Clip each step's gradient (all parameters together) to this global L2
+            norm before the update rule; None: no clipping (the plain program).
+
+        Each step applies the hidden layers' dropout (:attr:`dropout_rates`), its masks
+        drawn from :attr:`dropout_key`, which the call advances.
 
         Returns
         -------
@@ -251,12 +286,17 @@ class NetworkBackend:
         """
         batched = not isinstance(batches, (int, numpy.integer))
         n_steps = len(batches) if batched else int(batches)
-        program = self._training_program(optimizer, batched)
+        program = self._training_program(optimizer, batched, clip_norm is not None)
         hyper = self._hyper((reg_lambda, learning_rate, momentum, beta_1, beta_2, epsilon))
-        carried_variables = self.parameters + self._optimizer_state(optimizer)
+        carried_variables = self.parameters + self._optimizer_state(optimizer) + self._random_state()
         plan = self._padded_plan(batches, length) if batched else None
+        rates = None
+        if self.dropout_layers:
+            rates = numpy.asarray([self.dropout_rates[index] for index in self.dropout_layers],
+                                  dtype=self.dtype)
+        clip = None if clip_norm is None else self._hyper([clip_norm])[0]
         values, costs, finite = program([variable.value for variable in carried_variables],
-                                        self.data, plan, numpy.int64(n_steps), hyper)
+                                        self.data, plan, numpy.int64(n_steps), hyper, rates, clip)
         for variable, value in zip(carried_variables, values):
             variable.value = value
         costs = numpy.asarray(costs, dtype=float)[:n_steps]
@@ -272,12 +312,14 @@ class NetworkBackend:
         plan[:len(batches)] = batches
         return plan
 
-    def prepare(self, optimizer="momentum", batch_size=None, n_samples=None, many_epochs=True):
+    def prepare(self, optimizer="momentum", batch_size=None, n_samples=None, many_epochs=True,
+                clip_norm=None):
         """Compile what :meth:`train_steps` (or L-BFGS's objective) with ``optimizer`` and
         ``batch_size`` calls, for ``n_samples`` training rows (default: the data given to
         :meth:`set_data`), so that the first training call does not pay for it.
         ``many_epochs``: whether calls run many epochs (training without validation
-        data, schedule or reachable target) or one.
+        data, schedule or reachable target) or one; ``clip_norm``: whether they clip
+        (any positive number compiles the clipping program, None the plain one).
 
         It makes a call of zero steps, on stand-in data of that many rows when needed,
         through the same path as training, so it compiles exactly what training runs.
@@ -296,10 +338,10 @@ class NetworkBackend:
             batch_size = min(batch_size or n_samples, n_samples)
             steps = -(-n_samples // batch_size)
             if steps == 1:
-                self.train_steps(optimizer, 0, 0.0, 0.0)
+                self.train_steps(optimizer, 0, 0.0, 0.0, clip_norm=clip_norm)
             else:
                 no_steps = numpy.zeros((0, batch_size), dtype=numpy.int32)
-                self.train_steps(optimizer, no_steps, 0.0, 0.0,
+                self.train_steps(optimizer, no_steps, 0.0, 0.0, clip_norm=clip_norm,
                                  length=self.call_length(batch_size, steps, many_epochs))
         finally:
             self.data, self.n_samples = held
@@ -311,7 +353,7 @@ class NetworkBackend:
 
     def objective(self, flat_parameters, reg_lambda):
         """Data term, full cost and flat gradient at ``flat_parameters``, on every training
-        row of the data given to :meth:`set_data` (for L-BFGS)."""
+        row of the data given to :meth:`set_data` (for L-BFGS), without dropout."""
         run = self._objective_program()
         # Always float64, as scipy.optimize passes it: one call shape for the program.
         flat_parameters = numpy.asarray(flat_parameters, dtype=numpy.float64)
@@ -352,6 +394,17 @@ class NetworkBackend:
         inputs = numpy.ascontiguousarray(inputs, dtype=self.dtype)
         self.set_data(inputs, numpy.ascontiguousarray(targets, dtype=self.dtype))
         return float(self.train_steps("momentum", 1, reg_lambda, alpha, momentum)[1][0])
+
+
+def _dropout_rates(layers):
+    """Each hidden layer's dropout rate; refuses dropout on the input or output layer."""
+    for layer in (layers[0], layers[-1]):
+        if getattr(layer, "dropout", 0.0):
+            raise ValueError(
+                f"Dropout applies to hidden layers only. Received: {layer!r} as the "
+                f"{'input' if layer is layers[0] else 'output'} layer"
+            )
+    return tuple(float(getattr(layer, "dropout", 0.0)) for layer in layers[1:-1])
 
 
 def _zeros_like(parameter, kind):

@@ -31,7 +31,8 @@ import numpy
 
 __all__ = [
     "name", "version", "tensor", "grad", "ancestors", "disconnected_grad", "sigmoid", "tanh",
-    "relu", "softmax", "floatX", "executable", "function", "jax", "device", "cache_folder",
+    "relu", "leaky_relu", "elu", "gelu", "silu", "softmax", "floatX", "executable", "function",
+    "jax", "device", "cache_folder",
 ]
 
 _VALID_ENGINES = ("pytensor", "theano")
@@ -213,12 +214,19 @@ def _load_theano():
     # Theano 1.0.5 probes BLAS through numpy.distutils at import, which Python
     # 3.11's NumPy no longer has: give it explicit flags, OpenBLAS's when installed,
     # else empty (then it multiplies through NumPy's C-API, and warns). A user's own
-    # blas.ldflags is kept.
-    flags = os.environ.get("THEANO_FLAGS", "")
-    if "blas.ldflags" not in flags and "blas__ldflags" not in flags:
+    # blas.ldflags is kept. Theano reads THEANO_FLAGS once, at import: the variable is
+    # put back as it was right after, so the process's environment is left unchanged.
+    flags = os.environ.get("THEANO_FLAGS")
+    if "blas.ldflags" not in (flags or "") and "blas__ldflags" not in (flags or ""):
         ldflags = _blas_flags()
         os.environ["THEANO_FLAGS"] = ",".join(filter(None, [flags, f"blas.ldflags={ldflags}"]))
-    import theano
+    try:
+        import theano
+    finally:
+        if flags is None:
+            os.environ.pop("THEANO_FLAGS", None)
+        else:
+            os.environ["THEANO_FLAGS"] = flags
     import theano.tensor as tensor_module
     from theano.gof.graph import ancestors as graph_ancestors
     from theano.gradient import disconnected_grad as stop
@@ -323,3 +331,37 @@ def tanh(x):
 def relu(x):
     """Rectified linear unit ``max(x, 0)`` of a symbolic tensor, element-wise."""
     return tensor.maximum(x, 0)
+
+
+# PyTorch's default negative slope of LeakyReLU.
+LEAKY_SLOPE = 0.01
+
+
+def _constant(value, like):
+    # A constant of the tensor's own dtype, so that a float32 graph stays float32 on
+    # both engines (Theano would otherwise promote by its casting rules).
+    return numpy.asarray(value, dtype=like.dtype)
+
+
+def leaky_relu(x):
+    """Leaky rectified linear unit ``x if x > 0 else 0.01 * x`` (PyTorch's default slope)."""
+    return tensor.switch(x > 0, x, _constant(LEAKY_SLOPE, x) * x)
+
+
+def elu(x):
+    """Exponential linear unit ``x if x > 0 else exp(x) - 1`` (alpha 1, PyTorch's default)."""
+    # expm1 of min(x, 0): the branch not taken stays finite, so its gradient (zero
+    # times exp(x)) is never 0 * inf = NaN for a large positive x.
+    return tensor.switch(x > 0, x, tensor.expm1(tensor.minimum(x, _constant(0, x))))
+
+
+def gelu(x):
+    """Gaussian error linear unit, the exact form ``x * Phi(x) = x / 2 * (1 + erf(x / sqrt 2))``
+    (PyTorch's default, not its tanh approximation)."""
+    half = _constant(0.5, x)
+    return half * x * (_constant(1, x) + tensor.erf(x * _constant(1 / numpy.sqrt(2), x)))
+
+
+def silu(x):
+    """Sigmoid linear unit (swish) ``x * sigmoid(x)``."""
+    return x * sigmoid(x)

@@ -37,6 +37,11 @@ class Placeholders:
         The rows of a minibatch.
     hyper : dict of symbolic scalars
         The step's scalars, named as :data:`HYPER_NAMES`.
+    masks : list of symbolic matrices
+        One dropout mask ``(rows, units)`` per hidden layer: the scale of each output
+        (0 for a dropped unit, ``1 / (1 - rate)`` for a kept one), drawn by the caller.
+    clip_norm : symbolic scalar
+        The largest global L2 norm of a step's gradient.
     """
 
     def __init__(self, depth, dtype):
@@ -49,6 +54,8 @@ class Placeholders:
         self.row_weights = tensor.vector("row_weights", dtype=dtype)
         self.indices = tensor.vector("indices", dtype="int32")
         self.hyper = {name: tensor.scalar(name, dtype=dtype) for name in HYPER_NAMES}
+        self.masks = [tensor.matrix(f"masks[{i}]", dtype=dtype) for i in range(depth - 1)]
+        self.clip_norm = tensor.scalar("clip_norm", dtype=dtype)
 
     @property
     def parameters(self):
@@ -90,8 +97,11 @@ def verify_cost_reaches(data_cost, parameters):
             )
 
 
-def _forward(layers, weights, bias, inputs):
+def _forward(layers, weights, bias, inputs, masks=None):
     """The forward pass: the logits (before the output activation) and the output.
+
+    ``masks``, when given, holds for each hidden layer a dropout mask ``(rows,
+    units)`` that multiplies its output, or None for a layer without dropout.
 
     Hidden values are computed as ``(rows, units)`` matrices in float32, but as
     ``(units, rows)`` in float64: a weight gradient then multiplies two matrices whose
@@ -101,22 +111,25 @@ def _forward(layers, weights, bias, inputs):
     row-major layout is 1.1 to 1.5 times faster). The logits are rows again.
     """
     tensor = engine.tensor
+    masks = masks or [None] * (len(layers) - 2)
     hidden = layers[0].forwardPass(inputs)
     if inputs.dtype != "float64" or len(layers) < 3:
-        for layer, layer_weights, layer_bias in zip(layers[1:-1], weights, bias):
+        for layer, layer_weights, layer_bias, mask in zip(layers[1:-1], weights, bias, masks):
             hidden = layer.forwardPass(tensor.dot(hidden, layer_weights.T) + layer_bias)
+            hidden = hidden if mask is None else hidden * mask
         logits = tensor.dot(hidden, weights[-1].T) + bias[-1]
         return logits, layers[-1].forwardPass(logits)
     hidden = hidden.T
-    for layer, layer_weights, layer_bias in zip(layers[1:-1], weights, bias):
+    for layer, layer_weights, layer_bias, mask in zip(layers[1:-1], weights, bias, masks):
         hidden = layer.forwardPass(tensor.dot(layer_weights, hidden) + layer_bias.dimshuffle(0, "x"))
+        hidden = hidden if mask is None else hidden * mask.T
     logits = (tensor.dot(weights[-1], hidden) + bias[-1].dimshuffle(0, "x")).T
     return logits, layers[-1].forwardPass(logits)
 
 
-def _costs(layers, placeholders, regularize_bias, inputs, targets, row_weights):
+def _costs(layers, placeholders, regularize_bias, inputs, targets, row_weights, masks=None):
     """Data term and full cost of the given rows, from ONE graph that starts at ``inputs``."""
-    logits, _ = _forward(layers, placeholders.weights, placeholders.bias, inputs)
+    logits, _ = _forward(layers, placeholders.weights, placeholders.bias, inputs, masks)
     data_cost = objectives.OBJECTIVES[layers[-1].activation](logits, targets, row_weights)
     verify_cost_reaches(data_cost, placeholders.parameters)
     regularized = placeholders.parameters if regularize_bias else placeholders.weights
@@ -151,14 +164,18 @@ def _state_placeholders(optimizer, placeholders):
     return state, flat
 
 
-def step_graph(layers, placeholders, optimizer, regularize_bias, batched):
+def step_graph(layers, placeholders, optimizer, regularize_bias, batched, dropout=(), clip=False):
     """One training step of ``optimizer`` as a pure graph.
 
     Inputs: the parameters, the optimiser state (see :func:`state_names`), the
     training data (inputs, targets, row weights), the row ``indices`` of the
-    minibatch when ``batched`` (else every row is used), then the scalars of
-    :data:`HYPER_NAMES`. Outputs: the new parameters and state, in the same order, then
-    the data term measured before the update. The full cost adds ``reg_lambda`` times
+    minibatch when ``batched`` (else every row is used), the scalars of
+    :data:`HYPER_NAMES`, then a dropout mask ``(rows, units)`` for each hidden layer
+    listed in ``dropout`` (indices among the hidden layers) and, when ``clip``, the
+    ``clip_norm`` that the gradient's global L2 norm is clipped to before the
+    update rule; without dropout or clipping the graph is exactly the plain one.
+    Outputs: the new parameters and state, in the same order, then the data term
+    measured before the update. The full cost adds ``reg_lambda`` times
     :func:`penalty_graph`; its gradient is in the updates, but its value is left to the
     caller, which computes it only when ``reg_lambda`` is not 0 (on the large float32
     task the penalty's sum over every weight was 5% of a step).
@@ -173,9 +190,14 @@ def step_graph(layers, placeholders, optimizer, regularize_bias, batched):
     if batched:
         rows = placeholders.indices
         data = [data[0][rows], data[1][rows], data[2][rows]]
-    data_cost, cost = _costs(layers, placeholders, regularize_bias, *data)
+    masks = [None] * (len(layers) - 2)
+    for index in dropout:
+        masks[index] = placeholders.masks[index]
+    data_cost, cost = _costs(layers, placeholders, regularize_bias, *data, masks=masks)
     parameters = placeholders.parameters
     gradients = engine.grad(cost, parameters)
+    if clip:
+        gradients = updates.clip_by_global_norm(gradients, placeholders.clip_norm)
     state, flat_state = _state_placeholders(optimizer, placeholders)
     new_values = dict(updates.RULES[optimizer](parameters, gradients, state, placeholders.hyper))
     carried = parameters + flat_state
@@ -184,6 +206,8 @@ def step_graph(layers, placeholders, optimizer, regularize_bias, batched):
     outputs = [engine.tensor.cast(new_values[variable], variable.dtype) for variable in carried]
     inputs = carried + placeholders.data + ([placeholders.indices] if batched else [])
     inputs += [placeholders.hyper[name] for name in HYPER_NAMES]
+    inputs += [placeholders.masks[index] for index in dropout]
+    inputs += [placeholders.clip_norm] if clip else []
     return inputs, outputs + [data_cost], len(carried)
 
 

@@ -12,13 +12,22 @@ class History:
     Attributes
     ----------
     loss : list of float
-        Training cross-entropy (the data term) per epoch of the kept attempt; with
-        minibatches, the mean over the epoch's batches, each measured before its step.
+        Training loss (the data term) per epoch of the kept attempt: the
+        cross-entropy, or for regression (``output="identity"``) half the mean squared
+        error; with minibatches, the mean over the epoch's batches, each measured
+        before its step.
     total_loss : list of float
-        Cross-entropy plus the L2 term, per epoch.
-    validation_loss, validation_accuracy : list of float
-        Cross-entropy and accuracy on the validation data after each epoch (empty
-        without validation data).
+        The loss plus the L2 term, per epoch.
+    validation_loss : list of float
+        The loss on the validation data after each epoch (empty without validation
+        data).
+    validation_accuracy : list of float
+        Classifiers: the accuracy on the validation data after each epoch (empty
+        without validation data, and for regression).
+    validation_score : list of float
+        What early stopping can watch, higher is better, after each epoch: the value
+        of ``train``'s ``validation_score`` hook when one is given, else the accuracy
+        (classifiers) or R^2 (regression) on the validation data.
     learning_rate : list of float
         The learning rate used in each epoch (it changes under ``reduce_on_plateau``).
     seconds : list of float
@@ -27,14 +36,15 @@ class History:
         Epochs of the kept attempt.
     best_epoch : int
         The epoch (from 1) with the lowest monitored loss: the validation loss when
-        there is validation data, else the training cross-entropy.
+        there is validation data (with early stopping and a ``validation_score``
+        hook, the epoch of the highest score), else the training loss.
     restored_best : bool
         True when early stopping put back the weights of ``best_epoch``.
     restarts : int
         Re-initialisations after a stall: a plateau at chance level or far above it
         (see ``FeedForwardNetwork.train``'s ``restarts``).
     stopped : str
-        Why training ended: ``"target"`` (the cross-entropy reached ``target_cost``),
+        Why training ended: ``"target"`` (the training loss reached ``target_cost``),
         ``"epochs"`` (the budget ran out), ``"max_fun"`` (L-BFGS used up its
         ``max_fun`` cost evaluations), ``"early_stopping"`` (no validation
         improvement for ``patience`` epochs), ``"plateau"`` (no relative training
@@ -42,10 +52,12 @@ class History:
         that the restarts did not escape; for L-BFGS, SciPy's own convergence) or ``"interrupted"`` (Ctrl-C).
     chance_level : bool
         True when the kept attempt ended with a cross-entropy within 5% of ``ln K``
-        (K classes): the network predicts no better than the class frequencies.
+        (K classes): the network predicts no better than the class frequencies; for
+        regression, with a loss at 95% or more of predicting the targets' mean (a
+        training R^2 below 0.05).
     attempts : list of dict
-        One entry per attempt: ``epochs``, ``loss`` (its final training
-        cross-entropy, or best validation loss) and ``stopped``. A restart whose cost
+        One entry per attempt: ``epochs``, ``loss`` (its final training loss, or
+        the validation loss of the weights it kept) and ``stopped``. A restart whose cost
         became NaN or infinite ends the list with ``stopped="diverged"``, ``loss`` that
         cost and ``epochs`` the epoch where it happened; the history describes the
         best earlier attempt, whose weights the network keeps.
@@ -60,6 +72,7 @@ class History:
     total_loss: list = field(default_factory=list)
     validation_loss: list = field(default_factory=list)
     validation_accuracy: list = field(default_factory=list)
+    validation_score: list = field(default_factory=list)
     learning_rate: list = field(default_factory=list)
     seconds: list = field(default_factory=list)
     epochs: int = 0
@@ -73,7 +86,7 @@ class History:
 
     @property
     def final_loss(self):
-        """The last training cross-entropy of the kept attempt (NaN when no epoch ran)."""
+        """The last training loss of the kept attempt (NaN when no epoch ran)."""
         return self.loss[-1] if self.loss else float("nan")
 
     def plot(self, path):
@@ -98,19 +111,22 @@ class History:
         figure = matplotlib.figure.Figure(figsize=(10, 4))
         matplotlib.backends.backend_agg.FigureCanvasAgg(figure)
         loss_axes, accuracy_axes = figure.subplots(1, 2)
-        loss_axes.plot(epochs, self.loss, label="training cross-entropy")
+        loss_axes.plot(epochs, self.loss, label="training loss")
         loss_axes.plot(epochs, self.total_loss, label="training cost (with L2)", alpha=0.6)
         if self.validation_loss:
-            loss_axes.plot(epochs, self.validation_loss, label="validation cross-entropy")
-            accuracy_axes.plot(epochs, self.validation_accuracy, label="validation accuracy")
+            loss_axes.plot(epochs, self.validation_loss, label="validation loss")
+            # The accuracy for classifiers; R^2 or the hook's score otherwise.
+            scores = self.validation_accuracy or self.validation_score
+            name = "validation accuracy" if self.validation_accuracy else "validation score"
+            accuracy_axes.plot(epochs[:len(scores)], scores, label=name)
         if self.best_epoch:
             loss_axes.axvline(self.best_epoch, color="grey", linestyle=":", label="best epoch")
         loss_axes.set_xlabel("epoch")
         loss_axes.set_yscale("log")
         loss_axes.legend()
         accuracy_axes.set_xlabel("epoch")
-        accuracy_axes.set_ylabel("accuracy")
-        if self.validation_accuracy:
+        accuracy_axes.set_ylabel("accuracy" if self.validation_accuracy else "score")
+        if self.validation_accuracy or self.validation_score:
             accuracy_axes.legend()
         else:
             accuracy_axes.set_axis_off()

@@ -10,7 +10,7 @@ from mlp.backend import OPTIMIZERS, NetworkBackend
 from mlp.data import stratified_split
 from mlp.errors import NotInitializedError
 from mlp.init import INITIALIZERS
-from mlp.layers import LAYERS_BY_ACTIVATION, InputLayer, SigmoidLayer, SoftmaxLayer
+from mlp.layers import LAYERS_BY_ACTIVATION, IdentityLayer, InputLayer, SigmoidLayer, SoftmaxLayer
 from mlp.validation import (
     check_architecture,
     check_choice,
@@ -18,12 +18,13 @@ from mlp.validation import (
     check_number,
     check_sample_weights,
     check_targets,
+    check_values,
 )
 
 __all__ = ["Network", "FeedForwardNetwork"]
 
 _DTYPES = ("float32", "float64")
-_OUTPUT_LAYERS = {"softmax": SoftmaxLayer, "sigmoid": SigmoidLayer}
+_OUTPUT_LAYERS = {"softmax": SoftmaxLayer, "sigmoid": SigmoidLayer, "identity": IdentityLayer}
 
 
 class Network:
@@ -78,8 +79,12 @@ class FeedForwardNetwork(Network):
     ----------
     architecture : list of int
         Units per layer: inputs, hidden layers..., classes.
-    activation : {"sigmoid", "tanh", "relu", "identity"}, default "sigmoid"
-        Activation of the hidden layers (the seed's is sigmoid).
+    activation : str, default "sigmoid"
+        Activation of the hidden layers (the seed's is sigmoid): ``"sigmoid"``,
+        ``"tanh"``, ``"relu"``, ``"identity"``, ``"leaky_relu"``, ``"elu"``, ``"gelu"`` or
+        ``"silu"``. ``"leaky_relu"`` has slope 0.01 below zero, ``"elu"`` alpha 1,
+        ``"gelu"`` is the exact erf form (all PyTorch's defaults), ``"silu"`` is
+        ``x * sigmoid(x)``.
     init : {"glorot", "uniform"}, default "glorot"
         Initial weights: symmetric Glorot, or the seed's uniform [0, 1).
     random_state : None, int or numpy.random.Generator
@@ -89,10 +94,21 @@ class FeedForwardNetwork(Network):
         Floating-point type of the parameters and the compiled graph.
     regularize_bias : bool, default True
         Whether ``reg_lambda`` penalises the biases too, as the seed's cost does.
-    output : {"softmax", "sigmoid"}, default "softmax"
+    output : {"softmax", "sigmoid", "identity"}, default "softmax"
         ``"softmax"``: one class per row (the seed). ``"sigmoid"``: independent labels
         (multilabel), each output a probability, trained with the binary cross-entropy;
-        ``y`` is then an indicator matrix.
+        ``y`` is then an indicator matrix. ``"identity"``: regression, linear outputs
+        trained on scikit-learn's squared error ``0.5 * mean((y - prediction) ** 2)``
+        (over rows and outputs); ``y`` is then real values, ``(n_samples,)`` or
+        ``(n_samples, architecture[-1])``.
+
+    dropout : float in [0, 1), default 0
+        Share of every hidden layer's outputs set to zero at each training step
+        (inverted dropout: the kept outputs are scaled by ``1 / (1 - dropout)``), its
+        masks drawn from ``random_state``; off when predicting and for validation
+        losses. 0 compiles the plain training step. Each hidden layer's rate is its
+        ``dropout`` attribute (``ReLULayer(100, dropout=0.5)``). Not with
+        ``optimizer="lbfgs"``.
 
     Examples
     --------
@@ -105,8 +121,11 @@ class FeedForwardNetwork(Network):
     [0, 1, 1, 0]
     """
 
+    # A class default, so that a network pickled before dropout existed reads as without it.
+    dropout = 0.0
+
     def __init__(self, architecture, activation="sigmoid", init="glorot", random_state=None,
-                 dtype="float64", regularize_bias=True, output="softmax"):
+                 dtype="float64", regularize_bias=True, output="softmax", dropout=0.0):
         super().__init__(architecture)
         self.activation = check_choice("activation", activation, LAYERS_BY_ACTIVATION)
         self.init = check_choice("init", init, INITIALIZERS)
@@ -122,6 +141,7 @@ class FeedForwardNetwork(Network):
         self.random_state = random_state
         self.regularize_bias = bool(regularize_bias)
         self.output = check_choice("output", output, _OUTPUT_LAYERS)
+        self.dropout = check_number("dropout", dropout, minimum=0, maximum=1, include_maximum=False)
         self.generator = None
 
     def initialize(self):
@@ -133,7 +153,7 @@ class FeedForwardNetwork(Network):
         hidden_layer = LAYERS_BY_ACTIVATION[self.activation]
         layers = [InputLayer(units=self.architecture[0])]
         for units in self.architecture[1:-1]:
-            layers.append(hidden_layer(units=units))
+            layers.append(hidden_layer(units=units, dropout=self.dropout))
         layers.append(_OUTPUT_LAYERS[self.output](units=self.architecture[-1]))
         self.layers = layers
         self.generator = numpy.random.default_rng(self.random_state)
@@ -164,7 +184,9 @@ class FeedForwardNetwork(Network):
             )
 
     def predict(self, inputs):
-        """Return the softmax output, shape ``(n_samples, architecture[-1])``.
+        """Return the output, shape ``(n_samples, architecture[-1])``: softmax
+        probabilities, sigmoid probabilities (``output="sigmoid"``) or the predicted
+        values (``output="identity"``).
 
         Parameters
         ----------
@@ -178,19 +200,31 @@ class FeedForwardNetwork(Network):
 
     def classify(self, inputs):
         """Return the most probable class (an integer in ``[0, architecture[-1])``) per row;
-        with ``output="sigmoid"``, the 0/1 indicator matrix of outputs above one half."""
+        with ``output="sigmoid"``, the 0/1 indicator matrix of outputs above one half.
+
+        Raises
+        ------
+        TypeError
+            For a regression network (``output="identity"``), which has no classes.
+        """
+        if self.output == "identity":
+            raise TypeError(
+                "`classify` needs a classifier, but this network has output='identity' "
+                "(regression): call predict(X) for its predicted values."
+            )
         probabilities = self.predict(inputs)
         if self.output == "sigmoid":
             return (probabilities > 0.5).astype(numpy.int64)
         return numpy.argmax(probabilities, axis=1)
 
     def train(self, X, y, alpha=None, reg_lambda=0.0001, epochs=10000, momentum=0.9, *,
-              target_cost=0.01, tol=1e-4, tol_rule="relative", patience=None, restarts=None, verbose=False,
+              target_cost=None, tol=1e-4, tol_rule="relative", patience=None, restarts=None, verbose=False,
               batch_size=None, shuffle=True, optimizer="momentum", beta_1=0.9, beta_2=0.999,
               epsilon=1e-8, schedule="constant", schedule_factor=10.0, schedule_patience=10,
               validation_data=None, validation_fraction=None, early_stopping=None,
               min_delta=0.0, sample_weight=None, power_t=0.5, keep_optimizer_state=False,
-              max_fun=None, convergence_warnings=True, callback=None):
+              max_fun=None, convergence_warnings=True, callback=None, validation_score=None,
+              clip_norm=None):
         """Train the network; the seed's parameters first, in the seed's order.
 
         Parameters
@@ -198,7 +232,9 @@ class FeedForwardNetwork(Network):
         X : array-like (n_samples, architecture[0])
             Inputs; finite numbers.
         y : array-like (n_samples, architecture[-1]) or (n_samples,)
-            One-hot rows (as in the seed) or integer labels in ``[0, architecture[-1])``.
+            One-hot rows (as in the seed) or integer labels in ``[0, architecture[-1])``;
+            with ``output="identity"``, real-valued targets (a vector when
+            ``architecture[-1]`` is 1).
         alpha : float, optional
             Learning rate, positive. Default 0.5 for ``"momentum"`` and
             ``"nesterov"`` (tuned on full-batch XOR), 0.001 for ``"adam"``; unused by
@@ -209,8 +245,10 @@ class FeedForwardNetwork(Network):
             Most epochs (L-BFGS: iterations) per attempt.
         momentum : float in [0, 1), default 0.9
             The seed's rule: ``rate = alpha * grad + momentum * prev_rate``.
-        target_cost : float, default 0.01
-            Stop when the training cross-entropy (without the L2 term) reaches it.
+        target_cost : float, optional
+            Stop when the training loss (without the L2 term) reaches it. Default
+            0.01 for classifiers; 0 for regression, whose loss is in the targets'
+            units squared, so no fixed value means "learned".
         tol : float, default 1e-4
             Improvement of the training cross-entropy that counts as progress.
         tol_rule : {"relative", "absolute"}, default "relative"
@@ -228,7 +266,9 @@ class FeedForwardNetwork(Network):
             (``ln K`` for K classes; chance level included), as XOR's local minima. A
             plateau below that is a converged fit (as L-BFGS converging on real data)
             and ends training without a restart or a warning. Default 20 for
-            full-batch training without validation data, else 0.
+            full-batch training without validation data, else 0; always 0 for
+            regression (``output="identity"``), where only a plateau at the loss of
+            predicting the targets' mean (a training R^2 below 0.05) counts as a stall.
         verbose : bool, default False
             Show a progress bar (tqdm) with the current losses.
         batch_size : int, optional
@@ -253,13 +293,13 @@ class FeedForwardNetwork(Network):
             Hold out this share of the training rows instead (a stratified split
             drawn from ``random_state``).
         early_stopping : bool, optional
-            Stop when the validation loss has not improved by ``min_delta`` for
-            ``patience`` epochs and restore the best weights. Default: on when there
-            is validation data.
+            Stop when the validation loss (or the ``validation_score`` hook's value)
+            has not improved by ``min_delta`` for ``patience`` epochs and restore the
+            best weights. Default: on when there is validation data.
         min_delta : float, default 0
             Smallest decrease of the validation loss that counts as improvement.
         sample_weight : array-like (n_samples,), optional
-            Weight of each training row in the cross-entropy.
+            Weight of each training row in the loss (cross-entropy or squared error).
         power_t : float, default 0.5
             Exponent of the ``"invscaling"`` schedule.
         keep_optimizer_state : bool, default False
@@ -281,9 +321,25 @@ class FeedForwardNetwork(Network):
             (``epoch`` counts from 1 in each attempt), once the stopping rules have
             seen it; ``logs`` holds that epoch's ``loss``, ``total_loss``,
             ``learning_rate``, ``seconds`` and, with validation data,
-            ``validation_loss`` and ``validation_accuracy``. Epochs that share a
-            compiled call are reported, in order, when the call returns. An exception
-            it raises stops training and propagates.
+            ``validation_loss``, ``validation_accuracy`` (classifiers) and
+            ``validation_score``. Epochs that share a compiled call are reported, in
+            order, when the call returns. An exception it raises stops training and
+            propagates.
+        validation_score : callable, optional
+            ``validation_score(outputs) -> float``, higher is better: called after
+            each epoch with the network's outputs on the validation rows (what
+            :meth:`predict` returns for them, in their order). Early stopping then
+            watches it instead of the validation loss (it stops when the score has
+            not risen by more than ``min_delta`` for ``patience`` epochs and restores
+            the weights of the best-scoring epoch), and ``history.validation_score``
+            records it. Needs ``validation_data`` or ``validation_fraction``. None
+            (the default): early stopping watches the validation loss, and
+            ``history.validation_score`` holds the accuracy (R^2 for regression).
+        clip_norm : float > 0, optional
+            Clip each step's gradient (of the full cost, every weight and bias
+            together) to this global L2 norm before the optimiser's rule, so that a
+            learning rate that would diverge trains instead. None (the default): no
+            clipping, the plain training step. Not with ``optimizer="lbfgs"``.
 
         Returns
         -------
@@ -314,25 +370,43 @@ class FeedForwardNetwork(Network):
             batch_size = check_number("batch_size", batch_size, minimum=1, integer=True)
         if max_fun is not None:
             max_fun = check_number("max_fun", max_fun, minimum=1, integer=True)
+        if clip_norm is not None:
+            clip_norm = check_number("clip_norm", clip_norm, minimum=0, include_minimum=False,
+                                     maximum=float(numpy.finfo(self.dtype).max))
+        self._check_lbfgs_options(optimizer, clip_norm)
         if callback is not None and not callable(callback):
             raise TypeError(
                 f"Received an invalid value for `callback`, expected a function "
                 f"callback(epoch, logs) or None. Received: callback={callback!r}"
             )
+        if validation_score is not None and not callable(validation_score):
+            raise TypeError(
+                f"Received an invalid value for `validation_score`, expected a function "
+                f"validation_score(outputs) -> float or None. "
+                f"Received: validation_score={validation_score!r}"
+            )
         inputs = check_inputs(X, self.architecture[0], self.dtype)
-        targets = check_targets(y, inputs.shape[0], self.architecture[-1], self.dtype,
-                                multilabel=self.output == "sigmoid")
+        targets = self._check_targets(y, inputs.shape[0])
         weights = None
         if sample_weight is not None:
             weights = check_sample_weights(sample_weight, inputs.shape[0], self.dtype)
         has_validation = validation_data is not None or validation_fraction is not None
+        if validation_score is not None and not has_validation:
+            raise ValueError(
+                f"`validation_score` scores the validation rows, but there are none: give "
+                f"validation_data or validation_fraction as well. "
+                f"Received: validation_score={validation_score!r}"
+            )
+        regression = self.output == "identity"
+        if target_cost is None:
+            target_cost = 0.0 if regression else 0.01
         # The seed's setting (one batch, no held-out data) stalls in local minima that a
         # restart escapes; on real data a long plateau is no reason to start over.
         full_batch = (batch_size is None or batch_size >= inputs.shape[0]) and not has_validation
         if patience is None:
             patience = 500 if full_batch else 10
         if restarts is None:
-            restarts = 20 if full_batch else 0
+            restarts = 20 if full_batch and not regression else 0
         # What the compiled graph receives in the network's dtype must fit in it (1e39 or
         # infinity would become an infinite float32 learning rate).
         largest = float(numpy.finfo(self.dtype).max)
@@ -366,11 +440,32 @@ class FeedForwardNetwork(Network):
             max_fun=max_fun,
             convergence_warnings=bool(convergence_warnings),
             callback=callback,
+            validation_score=validation_score,
+            clip_norm=clip_norm,
         )
         # Last, because a validation split draws from the generator.
         data = self._restoring_generator(self._training_data, inputs, targets, weights,
                                          validation_data, validation_fraction)
         return training.train(self.backend, data, settings, self.generator)
+
+    def _check_lbfgs_options(self, optimizer, clip_norm):
+        """Refuse dropout and gradient clipping with L-BFGS: its line search needs one
+        deterministic objective, and it takes no gradient steps to clip."""
+        if optimizer != "lbfgs":
+            return
+        rates = self.backend.dropout_rates
+        if any(rates):
+            raise ValueError(
+                f"optimizer='lbfgs' cannot train with dropout (its line search needs a "
+                f"deterministic cost): use 'adam', 'momentum' or 'nesterov', or a network "
+                f"without dropout. Received: dropout rates {list(rates)} with optimizer='lbfgs'"
+            )
+        if clip_norm is not None:
+            raise ValueError(
+                f"`clip_norm` clips the gradient steps of 'momentum', 'nesterov' and 'adam'; "
+                f"optimizer='lbfgs' takes none. Received: clip_norm={clip_norm!r} with "
+                f"optimizer='lbfgs'"
+            )
 
     def _restoring_generator(self, method, *arguments, **keywords):
         """Call ``method``; if it raises, put the random generator back as it was, so a
@@ -381,6 +476,14 @@ class FeedForwardNetwork(Network):
         except BaseException:
             self.generator.bit_generator.state = state
             raise
+
+    def _check_targets(self, targets, n_samples, name="y"):
+        """Targets as a matrix of the network's dtype: real values for regression, else
+        one-hot (or indicator) rows."""
+        if self.output == "identity":
+            return check_values(targets, n_samples, self.architecture[-1], self.dtype, name=name)
+        return check_targets(targets, n_samples, self.architecture[-1], self.dtype, name=name,
+                             multilabel=self.output == "sigmoid")
 
     def _training_data(self, inputs, targets, weights, validation_data, validation_fraction):
         """Validate the held-out rows, or split them off the training rows."""
@@ -397,16 +500,14 @@ class FeedForwardNetwork(Network):
                 )
             validation_inputs = check_inputs(validation_data[0], self.architecture[0], self.dtype,
                                              name="validation_data[0]")
-            validation_targets = check_targets(validation_data[1], validation_inputs.shape[0],
-                                               self.architecture[-1], self.dtype,
-                                               name="validation_data[1]",
-                                               multilabel=self.output == "sigmoid")
+            validation_targets = self._check_targets(validation_data[1], validation_inputs.shape[0],
+                                                     name="validation_data[1]")
             return training.TrainingData(inputs, targets, weights, validation_inputs, validation_targets)
         if validation_fraction is None:
             return training.TrainingData(inputs, targets, weights)
         fraction = check_number("validation_fraction", validation_fraction, minimum=0, maximum=1,
                                 include_minimum=False, include_maximum=False)
-        # Independent labels have no class to stratify by: every row is one stratum.
+        # Independent labels and values have no class to stratify by: one stratum.
         strata = targets.argmax(axis=1) if self.output == "softmax" else numpy.zeros(len(targets), int)
         train_rows, validation_rows = stratified_split(strata, fraction, self.generator)
         if validation_rows.size == 0 or train_rows.size == 0:

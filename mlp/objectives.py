@@ -1,8 +1,10 @@
-"""The cost: mean categorical cross-entropy (the data term) and the L2 penalty."""
+"""The cost: the data term (mean categorical or binary cross-entropy, or half the mean
+squared error for regression) and the L2 penalty."""
 
 from mlp import engine
 
-__all__ = ["log_softmax", "categorical_crossentropy", "binary_crossentropy", "l2_penalty"]
+__all__ = ["log_softmax", "categorical_crossentropy", "binary_crossentropy", "squared_error",
+           "l2_penalty", "OBJECTIVES"]
 
 
 def log_softmax(logits):
@@ -59,6 +61,32 @@ def binary_crossentropy(logits, targets, sample_weights=None):
     return _weighted_mean(per_sample, sample_weights)
 
 
+def squared_error(outputs, targets, sample_weights=None):
+    """Half the mean squared error of linear outputs (regression), scikit-learn's
+    ``squared_loss``: ``0.5 * average((targets - outputs) ** 2, weights=w, axis=0).mean()``.
+
+    Parameters
+    ----------
+    outputs : symbolic matrix (n_samples, n_outputs)
+        The identity output layer's values (its logits are its outputs).
+    targets : symbolic matrix (n_samples, n_outputs)
+        Real-valued targets.
+    sample_weights : symbolic vector (n_samples,), optional
+        Weight of each row: each row's mean over outputs of the squared error is
+        averaged over rows with these weights, which is scikit-learn's weighted average
+        over rows then mean over outputs.
+
+    Returns
+    -------
+    symbolic scalar
+    """
+    tensor = engine.tensor
+    residuals = targets - outputs
+    n_outputs = tensor.cast(residuals.shape[1], residuals.dtype)
+    per_sample = _sum(residuals * residuals, axis=1) / (2 * n_outputs)
+    return _weighted_mean(per_sample, sample_weights)
+
+
 def _weighted_mean(per_sample, sample_weights):
     tensor = engine.tensor
     if sample_weights is None:
@@ -69,7 +97,9 @@ def _weighted_mean(per_sample, sample_weights):
     return _sum(sample_weights * per_sample) / total_weight
 
 
-OBJECTIVES = {"softmax": categorical_crossentropy, "sigmoid": binary_crossentropy}
+# The data term each output layer trains on, by the layer's activation.
+OBJECTIVES = {"softmax": categorical_crossentropy, "sigmoid": binary_crossentropy,
+              "identity": squared_error}
 
 
 def l2_penalty(parameters):

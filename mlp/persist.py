@@ -34,7 +34,7 @@ from mlp.errors import NotInitializedError
 from mlp.init import INITIALIZERS
 from mlp.layers import LAYERS_BY_ACTIVATION
 from mlp.network import FeedForwardNetwork
-from mlp.validation import check_architecture, check_choice
+from mlp.validation import check_architecture, check_choice, check_number
 
 __all__ = [
     "FORMAT_VERSION", "ModelFileError", "write_model", "read_model", "save_network",
@@ -306,6 +306,7 @@ def _network_header(network):
         "dtype": network.dtype,
         "output": network.output,
         "regularize_bias": network.regularize_bias,
+        "dropout": float(getattr(network, "dropout", 0.0)),
         "classes": None,
         "random_state": None if random_state is None else int(random_state),
     }
@@ -356,10 +357,14 @@ def _header_settings(path, header):
         init = check_choice("init", header["init"], INITIALIZERS)
         dtype = check_choice("dtype", header["dtype"], _DTYPES)
         # Files from before multilabel support hold softmax networks.
-        output = check_choice("output", header.get("output", "softmax"), ("softmax", "sigmoid"))
+        output = check_choice("output", header.get("output", "softmax"),
+                              ("softmax", "sigmoid", "identity"))
         regularize_bias = header.get("regularize_bias", True)
         if not isinstance(regularize_bias, bool):
             raise ValueError(f"regularize_bias must be true or false. Found: {regularize_bias!r}")
+        # Files from before dropout hold networks without it.
+        dropout = check_number("dropout", header.get("dropout", 0.0), minimum=0, maximum=1,
+                               include_maximum=False)
     except KeyError as error:
         raise _model_file_error(path, f"its header has no {error} entry") from None
     except (TypeError, ValueError) as error:
@@ -373,7 +378,8 @@ def _header_settings(path, header):
         )
     _check_activations(path, header, architecture, activation, output)
     return {"architecture": architecture, "activation": activation, "init": init, "dtype": dtype,
-            "random_state": random_state, "output": output, "regularize_bias": regularize_bias}
+            "random_state": random_state, "output": output, "regularize_bias": regularize_bias,
+            "dropout": dropout}
 
 
 def _check_activations(path, header, architecture, activation, output):

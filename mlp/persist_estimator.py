@@ -1,6 +1,8 @@
-"""Save and load a fitted ``MLPClassifier``, and ``mlp.save`` / ``mlp.load`` for both
-front ends: one ``.npz`` of arrays and a JSON header, never pickle (see ``persist``)."""
+"""Save and load a fitted ``MLPClassifier`` or ``MLPRegressor``, and ``mlp.save`` /
+``mlp.load`` for both front ends: one ``.npz`` of arrays and a JSON header, never
+pickle (see ``persist``)."""
 
+import importlib
 import numbers
 import sys
 
@@ -11,7 +13,9 @@ from mlp.network import FeedForwardNetwork
 
 __all__ = ["save", "load", "save_estimator", "load_estimator"]
 
-_KIND = "MLPClassifier"
+# The estimators a file can hold: kind -> the module that defines it (imported only
+# when such a file is loaded: the estimators need scikit-learn).
+_ESTIMATOR_MODULES = {"MLPClassifier": "mlp.estimator", "MLPRegressor": "mlp.regressor"}
 # Fitted attributes kept in the header as JSON (numbers, lists, None).
 _SCALAR_ATTRIBUTES = ("n_iter_", "t_", "loss_", "best_loss_", "best_validation_score_",
                       "n_layers_", "n_outputs_", "out_activation_", "n_features_in_")
@@ -33,6 +37,8 @@ def _parameters(estimator):
     for name, value in estimator.get_params(deep=False).items():
         if name == "random_state" and not isinstance(value, numbers.Integral):
             value = None  # a RandomState's state is not kept; the weights are saved
+        if name == "scoring" and callable(value):
+            value = None  # code is not saved; scoring only matters to a new fit
         if name == "class_weight" and isinstance(value, dict):
             value = {"pairs": [[_json_value(label), float(weight)] for label, weight in value.items()]}
         parameters[name] = _json_value(value)
@@ -40,11 +46,12 @@ def _parameters(estimator):
 
 
 def save_estimator(estimator, path):
-    """Save a fitted ``MLPClassifier`` (parameters, classes, weights, curves) to ``path``.
+    """Save a fitted ``MLPClassifier`` or ``MLPRegressor`` (parameters, classes, weights,
+    curves) to ``path``.
 
     Parameters
     ----------
-    estimator : MLPClassifier
+    estimator : MLPClassifier or MLPRegressor
         Fitted.
     path : str or pathlib.Path
         The ``.npz`` file to write, atomically.
@@ -57,19 +64,18 @@ def save_estimator(estimator, path):
     from sklearn.utils.validation import check_is_fitted
 
     check_is_fitted(estimator)
-    classes = numpy.asarray(estimator.classes_)
-    if classes.dtype == object:
-        classes = numpy.asarray(classes.tolist())
-    if classes.dtype.kind not in "biufU":
-        raise TypeError(f"Cannot save classes of dtype {classes.dtype}: use numbers or strings.")
-    header = {
-        "kind": _KIND,
-        "parameters": _parameters(estimator),
-        "classes": classes.tolist(),
-        "classes_dtype": classes.dtype.str,
+    header = {"kind": type(estimator).__name__, "parameters": _parameters(estimator)}
+    if hasattr(estimator, "classes_"):
+        classes = numpy.asarray(estimator.classes_)
+        if classes.dtype == object:
+            classes = numpy.asarray(classes.tolist())
+        if classes.dtype.kind not in "biufU":
+            raise TypeError(f"Cannot save classes of dtype {classes.dtype}: use numbers or strings.")
+        header.update(classes=classes.tolist(), classes_dtype=classes.dtype.str)
+    header.update({
         "feature_names_in": (estimator.feature_names_in_.tolist()
                              if hasattr(estimator, "feature_names_in_") else None),
-    }
+    })
     for name in _SCALAR_ATTRIBUTES + _CURVE_ATTRIBUTES:
         header[name] = _json_value(getattr(estimator, name, None))
     arrays = {}
@@ -80,7 +86,8 @@ def save_estimator(estimator, path):
 
 
 def load_estimator(path, header=None, arrays=None):
-    """Load an ``MLPClassifier`` written by :func:`save_estimator`, ready to predict.
+    """Load an ``MLPClassifier`` or ``MLPRegressor`` written by :func:`save_estimator`,
+    ready to predict.
 
     Parameters
     ----------
@@ -90,29 +97,31 @@ def load_estimator(path, header=None, arrays=None):
 
     Returns
     -------
-    MLPClassifier
+    MLPClassifier or MLPRegressor
 
     Raises
     ------
     mlp.persist.ModelFileError
-        When the file does not describe a valid fitted MLPClassifier.
+        When the file does not describe a valid fitted estimator.
     """
-    from mlp.estimator import MLPClassifier
-
     if header is None:
         header, arrays = persist.read_model(path)
-    if header.get("kind") != _KIND:
-        raise persist.ModelFileError(f"{path} holds a {header.get('kind')!r}, not an MLPClassifier")
+    kind = header.get("kind")
+    if kind not in _ESTIMATOR_MODULES:
+        raise persist.ModelFileError(f"{path} holds a {kind!r}, not an MLPClassifier or MLPRegressor")
+    estimator_class = getattr(importlib.import_module(_ESTIMATOR_MODULES[kind]), kind)
+    classifier = kind == "MLPClassifier"
     parameters = dict(header.get("parameters") or {})
     if isinstance(parameters.get("class_weight"), dict):
         parameters["class_weight"] = {label: weight for label, weight in parameters["class_weight"]["pairs"]}
     if isinstance(parameters.get("hidden_layer_sizes"), list):
         parameters["hidden_layer_sizes"] = tuple(parameters["hidden_layer_sizes"])
     try:
-        estimator = MLPClassifier(**parameters)
-        classes = numpy.asarray(header["classes"], dtype=numpy.dtype(header["classes_dtype"]))
+        estimator = estimator_class(**parameters)
+        if classifier:
+            classes = numpy.asarray(header["classes"], dtype=numpy.dtype(header["classes_dtype"]))
     except (TypeError, ValueError, KeyError) as error:
-        raise persist.ModelFileError(f"{path} has an invalid MLPClassifier header: {error}") from error
+        raise persist.ModelFileError(f"{path} has an invalid {kind} header: {error}") from error
     n_layers = header.get("n_layers_")
     if not isinstance(n_layers, int) or n_layers < 2:
         raise persist.ModelFileError(f"{path} has an invalid n_layers_: {n_layers!r}")
@@ -135,11 +144,14 @@ def load_estimator(path, header=None, arrays=None):
             raise persist.ModelFileError(
                 f"{path}: array `intercepts_{index}` has shape {intercept.shape}, expected "
                 f"({coef.shape[1]},)")
-    if coefs[-1].shape[1] != len(classes) or coefs[0].shape[0] != header.get("n_features_in_"):
+    outputs = len(classes) if classifier else header.get("n_outputs_")
+    if coefs[-1].shape[1] != outputs or coefs[0].shape[0] != header.get("n_features_in_"):
         raise persist.ModelFileError(
             f"{path}: the weights ({coefs[0].shape[0]} inputs, {coefs[-1].shape[1]} outputs) do not "
-            f"match n_features_in_={header.get('n_features_in_')} and {len(classes)} classes")
-    estimator.classes_ = classes
+            f"match n_features_in_={header.get('n_features_in_')} and {outputs} "
+            f"{'classes' if classifier else 'outputs'}")
+    if classifier:
+        estimator.classes_ = classes
     estimator.coefs_, estimator.intercepts_ = coefs, intercepts
     for name in _SCALAR_ATTRIBUTES + _CURVE_ATTRIBUTES:
         setattr(estimator, name, header.get(name))
@@ -149,7 +161,8 @@ def load_estimator(path, header=None, arrays=None):
 
 
 def save(model, path):
-    """Save a ``FeedForwardNetwork`` or a fitted ``MLPClassifier`` to one ``.npz`` file.
+    """Save a ``FeedForwardNetwork``, or a fitted ``MLPClassifier`` or ``MLPRegressor``,
+    to one ``.npz`` file.
 
     The file holds arrays and a JSON header (format version, architecture,
     activations, classes, dtype, library version, engine); nothing in it is pickled,
@@ -157,7 +170,7 @@ def save(model, path):
 
     Parameters
     ----------
-    model : mlp.FeedForwardNetwork or mlp.MLPClassifier
+    model : mlp.FeedForwardNetwork, mlp.MLPClassifier or mlp.MLPRegressor
         One of mlp's own models (checked with ``isinstance``): scikit-learn's
         ``sklearn.neural_network.MLPClassifier`` is another model and is refused.
     path : str or pathlib.Path
@@ -179,19 +192,23 @@ def save(model, path):
     else:
         kind = type(model)
         raise TypeError(
-            f"`model` must be an mlp.FeedForwardNetwork or an mlp.MLPClassifier. "
+            f"`model` must be an mlp.MLPRegressor, an mlp.FeedForwardNetwork or an mlp.MLPClassifier. "
             f"Received: model of type {kind.__module__}.{kind.__qualname__}")
 
 
 def _is_mlp_estimator(model):
-    """Whether ``model`` is an ``mlp.MLPClassifier``, without importing scikit-learn: when
-    ``mlp.estimator`` was never imported, no object can be an instance of its class."""
-    estimator_module = sys.modules.get("mlp.estimator")
-    return estimator_module is not None and isinstance(model, estimator_module.MLPClassifier)
+    """Whether ``model`` is one of mlp's estimators, without importing scikit-learn: when
+    their module was never imported, no object can be an instance of their class."""
+    for kind, module_name in _ESTIMATOR_MODULES.items():
+        module = sys.modules.get(module_name)
+        if module is not None and isinstance(model, getattr(module, kind)):
+            return True
+    return False
 
 
 def load(path):
-    """Load what :func:`save` wrote: a ``FeedForwardNetwork`` or an ``MLPClassifier``.
+    """Load what :func:`save` wrote: a ``FeedForwardNetwork``, ``MLPClassifier`` or
+    ``MLPRegressor``.
 
     Parameters
     ----------
@@ -199,7 +216,7 @@ def load(path):
 
     Returns
     -------
-    FeedForwardNetwork or MLPClassifier
+    FeedForwardNetwork, MLPClassifier or MLPRegressor
 
     Raises
     ------
@@ -210,6 +227,6 @@ def load(path):
         arrays disagree with its header; the message names the file and the problem.
     """
     header, arrays = persist.read_model(path)
-    if header.get("kind") == _KIND:
+    if header.get("kind") in _ESTIMATOR_MODULES:
         return load_estimator(path, header, arrays)
     return persist.network_from_contents(path, header, arrays)

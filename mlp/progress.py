@@ -56,5 +56,7 @@ def _logs(record, index):
             "learning_rate": record.learning_rate[index], "seconds": record.seconds[index]}
     if record.validation_loss:
         logs["validation_loss"] = record.validation_loss[index]
-        logs["validation_accuracy"] = record.validation_accuracy[index]
+        if record.validation_accuracy:
+            logs["validation_accuracy"] = record.validation_accuracy[index]
+        logs["validation_score"] = record.validation_score[index]
     return logs

@@ -10,6 +10,18 @@ the data reaches is a stall (a local minimum that depends on the initialisation)
 chance level, or above ``_STALL_FRACTION`` of the uniform prediction's cross-entropy.
 The backend then draws new weights and the next attempt starts; the best attempt is
 kept. A plateau below that is a converged fit: no restart, no warning.
+
+Regression (an identity output, trained on half the mean squared error) has no chance
+level of its own: its mark is the loss of predicting each target's mean, half the
+targets' mean variance. A plateau counts as a stall only within
+``_CHANCE_TOLERANCE`` of that loss (a training R^2 below 0.05: the network learned
+nothing from the inputs), because a noisy regression that ends far above zero loss
+(R^2 of 0.5 on diabetes) is a converged fit that another start would not improve;
+``FeedForwardNetwork.train`` also makes no restart for regression unless asked.
+
+With validation rows, ``settings.validation_score`` (a function of the network's
+outputs on them, higher is better) replaces the validation loss as what early
+stopping watches; see :class:`TrainingSettings`.
 """
 
 import math
@@ -22,6 +34,7 @@ import numpy
 
 from mlp.data import minibatches
 from mlp.errors import ConvergenceWarning, DivergenceError
+from mlp.evaluation import baseline_loss, evaluate
 from mlp.history import History
 from mlp.interrupt import InterruptFlag
 from mlp.progress import Progress
@@ -37,11 +50,24 @@ _CHANCE_TOLERANCE = 0.05
 # L-BFGS or momentum: 0.037 of ln 3; XOR's L2-bound minima just above target_cost:
 # 0.016 of ln 2).
 _STALL_FRACTION = 0.25
+# Regression: a stall is a plateau at the mean predictor's loss (see the module's
+# docstring), within the chance tolerance of it.
+_REGRESSION_STALL_FRACTION = 1 - _CHANCE_TOLERANCE
 
 
 @dataclass
 class TrainingSettings:
-    """Validated settings of one call to ``train`` (see ``FeedForwardNetwork.train``)."""
+    """Validated settings of one call to ``train`` (see ``FeedForwardNetwork.train``).
+
+    ``validation_score``, when not None, is a function ``validation_score(outputs)``
+    called after each epoch with the network's outputs on the validation rows (an
+    ndarray ``(n_validation, n_outputs)``: what ``FeedForwardNetwork.predict`` returns
+    for them, in the row order of the validation data) that returns a float, higher
+    is better. Early stopping then watches it instead of the validation loss: it stops
+    when the score has not risen by more than ``min_delta`` for ``patience`` epochs and
+    restores the weights of the best-scoring epoch; ``History.validation_score`` holds
+    it per epoch. It needs validation rows. None (the default) changes nothing.
+    """
 
     alpha: float
     reg_lambda: float
@@ -69,6 +95,9 @@ class TrainingSettings:
     max_fun: int | None = None
     convergence_warnings: bool = True
     callback: Callable | None = None
+    # The largest global L2 norm of a step's gradient; None: no clipping.
+    clip_norm: float | None = None
+    validation_score: Callable | None = None
 
 
 @dataclass
@@ -125,9 +154,17 @@ class _Monitor:
         self.learning_rate = settings.alpha
         self.samples_seen = 0
 
-    def after_epoch(self, epoch, train_loss, monitored_loss, samples=0):
-        """Return why the attempt stops after this epoch, or None to go on."""
+    def after_epoch(self, epoch, train_loss, monitored_loss, samples=0, score=None):
+        """Return why the attempt stops after this epoch, or None to go on.
+
+        ``score`` is the validation score hook's value (higher is better), or None;
+        with early stopping it is watched, as the loss ``-score``, instead of
+        ``monitored_loss`` (which the learning-rate schedule keeps watching).
+        """
         settings = self.settings
+        schedule_loss = monitored_loss
+        if self.early_stopping and score is not None:
+            monitored_loss = -score
         # Progress is measured against the loss at the last real improvement, so a
         # crawl of tiny steps still ends as a plateau.
         if self.early_stopping:
@@ -145,7 +182,7 @@ class _Monitor:
                 self.best_values = self.backend.get_values()
         self.since_improvement = 0 if improved else self.since_improvement + 1
         self.samples_seen += samples
-        self._schedule(monitored_loss)
+        self._schedule(schedule_loss)
         if train_loss <= settings.target_cost:
             return "target"
         if self.since_improvement >= settings.patience:
@@ -234,25 +271,25 @@ class _Record:
     def __init__(self):
         self.loss, self.total_loss = [], []
         self.validation_loss, self.validation_accuracy = [], []
+        self.validation_score = []
         self.learning_rate, self.seconds = [], []
         self.optimizer_result = None
 
 
-def _evaluate(backend, inputs, targets):
-    """Cross-entropy and accuracy of the current weights on held-out rows (multilabel:
-    the summed binary cross-entropy and the share of rows with every label right)."""
-    probabilities = backend.activate(inputs)
-    tiny = numpy.finfo(probabilities.dtype).tiny
-    log_probabilities = numpy.log(numpy.maximum(probabilities, tiny))
-    if backend.output == "sigmoid":
-        log_complements = numpy.log(numpy.maximum(1 - probabilities, tiny))
-        loss = float(-numpy.mean(numpy.sum(targets * log_probabilities
-                                           + (1 - targets) * log_complements, axis=1)))
-        accuracy = float(numpy.mean(((probabilities > 0.5) == (targets > 0.5)).all(axis=1)))
-        return loss, accuracy
-    loss = float(-numpy.mean(numpy.sum(targets * log_probabilities, axis=1)))
-    accuracy = float(numpy.mean(probabilities.argmax(axis=1) == targets.argmax(axis=1)))
-    return loss, accuracy
+class _ScoreError(TypeError):
+    """The validation score hook returned something that is not a number."""
+
+
+def _hook_score(validation_score, outputs):
+    """The validation score hook's value for ``outputs``, as a float."""
+    value = validation_score(outputs)
+    try:
+        return float(value)
+    except (TypeError, ValueError) as error:
+        raise _ScoreError(
+            f"`validation_score` must return a number (higher is better). "
+            f"Received: validation_score(outputs)={value!r}"
+        ) from error
 
 
 def _divergence(loss, epoch, attempt_number, settings):
@@ -271,14 +308,20 @@ def _finish_epoch(record, monitor, backend, data, epoch, loss, total_loss, secon
     record.loss.append(loss)
     record.total_loss.append(total_loss)
     record.learning_rate.append(monitor.learning_rate)
-    monitored = loss
+    monitored, score = loss, None
     if data.has_validation:
-        validation_loss, accuracy = _evaluate(backend, data.validation_inputs, data.validation_targets)
+        outputs = backend.activate(data.validation_inputs)
+        validation_loss, own_score = evaluate(outputs, data.validation_targets, backend.output)
         record.validation_loss.append(validation_loss)
-        record.validation_accuracy.append(accuracy)
+        if backend.output != "identity":
+            record.validation_accuracy.append(own_score)
+        hook = monitor.settings.validation_score
+        if hook is not None:
+            score = _hook_score(hook, outputs)
+        record.validation_score.append(own_score if score is None else score)
         monitored = validation_loss
     record.seconds.append(seconds)
-    stopped = monitor.after_epoch(epoch, loss, monitored, samples)
+    stopped = monitor.after_epoch(epoch, loss, monitored, samples, score)
     progress.update(record)
     return stopped
 
@@ -330,7 +373,7 @@ def _run_calls(backend, plan, settings, learning_rate, guard, interrupt, epoch, 
         try:
             call_data_costs, call_costs, finite = backend.train_steps(
                 settings.optimizer, _plan_part(plan, first, steps_per_call), settings.reg_lambda,
-                learning_rate, *hyper, length=length)
+                learning_rate, *hyper, length=length, clip_norm=settings.clip_norm)
         except KeyboardInterrupt:
             # Cut short inside the engine: the updates may be partial.
             guard.restore()
@@ -371,8 +414,11 @@ def _run_gradient_attempt(backend, data, settings, interrupt, attempt_number, ge
     # before its last epoch (the target is unreachable, the plateau rule needs
     # ``patience`` epochs), so nothing runs twice; full-batch epochs, one cheap step
     # each, share calls of growing length, undone and rerun past a stop.
+    # A callback that reads each epoch's weights (``reads_weights``, as the scikit-learn
+    # callbacks of mlp.estimator_callbacks) needs them after every epoch, not per call.
     many_epochs_per_call = (not data.has_validation and settings.schedule == "constant"
-                            and (steps_per_epoch == 1 or settings.target_cost <= 0))
+                            and (steps_per_epoch == 1 or settings.target_cost <= 0)
+                            and not getattr(settings.callback, "reads_weights", False))
     most_epochs = max(1, backend.steps_per_call(batch_size, steps_per_epoch == 1) // steps_per_epoch)
     length = backend.call_length(batch_size, steps_per_epoch, many_epochs_per_call)
     # Full-batch calls start at 64 steps (a stop within them costs little to rerun)
@@ -513,24 +559,50 @@ def _run_lbfgs_attempt(backend, data, settings, interrupt, attempt_number, gener
     return record, monitor, state["stopped"]
 
 
-def _is_chance_level(loss, n_classes):
+def _is_chance_level(loss, n_classes, output="softmax", uniform_loss=None):
+    """Whether the training loss is that of a network that learned nothing: within 5%
+    of ln K for K classes; for regression, at or above 95% of the mean predictor's
+    loss (a training R^2 below 0.05). Independent labels have no such mark."""
+    if output == "identity":
+        return uniform_loss > 0 and loss >= _REGRESSION_STALL_FRACTION * uniform_loss
+    if output != "softmax":
+        return False
     chance = math.log(n_classes) if n_classes > 1 else 0.0
     return chance > 0 and abs(loss - chance) <= _CHANCE_TOLERANCE * chance
 
 
-def _uniform_loss(n_outputs, output):
-    """The cross-entropy of a network that has learned nothing: equal probabilities for
-    the K classes (ln K), or one half for each of K independent labels (K ln 2)."""
-    return math.log(n_outputs) if output == "softmax" else n_outputs * math.log(2)
+def _uniform_loss(targets, output):
+    """The training loss of a network that has learned nothing: equal probabilities
+    for the K classes (ln K), one half for each of K independent labels (K ln 2), or
+    each target's mean (half the targets' mean variance): see
+    :func:`mlp.evaluation.baseline_loss`."""
+    return baseline_loss(targets, output)
 
 
-def _is_stall(stopped, loss, settings, uniform_loss):
-    """Whether an attempt that stopped so, at this training cross-entropy, is stuck in a
-    local minimum that another start would escape: a plateau above ``target_cost`` and
-    above ``_STALL_FRACTION`` of the uniform prediction's loss (chance level included).
-    A plateau below that is a converged fit, as when L-BFGS converges on real data."""
+def _stall_fraction(output):
+    return _REGRESSION_STALL_FRACTION if output == "identity" else _STALL_FRACTION
+
+
+def _is_stall(stopped, loss, settings, uniform_loss, output="softmax"):
+    """Whether an attempt that stopped so, at this training loss, is stuck in a local
+    minimum that another start would escape: a plateau above ``target_cost`` and above
+    ``_STALL_FRACTION`` of the uniform prediction's loss (chance level included; for
+    regression, ``_REGRESSION_STALL_FRACTION`` of the mean predictor's loss). A plateau
+    below that is a converged fit, as when L-BFGS converges on real data."""
     return (stopped == "plateau" and loss > settings.target_cost
-            and loss > _STALL_FRACTION * uniform_loss)
+            and loss > _stall_fraction(output) * uniform_loss)
+
+
+def _attempt_result(record, monitor, restored, hooked):
+    """What ranks an attempt (lower is better) and the loss its entry reports: the
+    validation loss (or the hook's score, negated) of the epoch whose weights it keeps
+    when there is validation data, else its last training loss."""
+    if not record.validation_loss:
+        loss = _final_loss(record)
+        return loss, loss
+    index = monitor.best_epoch - 1 if restored else -1
+    loss = record.validation_loss[index]
+    return (-record.validation_score[index] if hooked else loss), loss
 
 
 def _final_loss(record):
@@ -560,8 +632,12 @@ def train(backend, data, settings, generator):
     """
     history = History()
     run = _run_lbfgs_attempt if settings.optimizer == "lbfgs" else _run_gradient_attempt
-    uniform_loss = _uniform_loss(data.targets.shape[1], backend.output)
+    uniform_loss = _uniform_loss(data.targets, backend.output)
+    hooked = settings.validation_score is not None
     best, diverged = None, None
+    # What a hook that cannot score puts back: that is bad input, found only once
+    # training has begun.
+    start = backend.get_values(), None if generator is None else generator.bit_generator.state
     backend.set_data(data.inputs, data.targets, data.sample_weights)
     if not settings.keep_optimizer_state:
         backend.reset_state()
@@ -585,38 +661,41 @@ def train(backend, data, settings, generator):
                     diverged = error
                     break
                 restored = monitor.restore_best() if stopped != "target" else False
-                # The score of the weights this attempt keeps: the best validation loss
-                # when early stopping restored it, else the last loss measured.
-                if restored:
-                    score = monitor.best_loss
-                elif data.has_validation and record.validation_loss:
-                    score = record.validation_loss[-1]
-                else:
-                    score = _final_loss(record)
-                history.attempts.append({"epochs": len(record.loss), "loss": score, "stopped": stopped})
-                if best is None or score < best[0]:
-                    best = (score, record, monitor, stopped, restored, backend.get_values(),
+                # The rank of the weights this attempt keeps: those of the best
+                # validation epoch when early stopping restored them, else the last.
+                rank, loss = _attempt_result(record, monitor, restored, hooked)
+                history.attempts.append({"epochs": len(record.loss), "loss": loss, "stopped": stopped})
+                if best is None or rank < best[0]:
+                    best = (rank, record, monitor, stopped, restored, backend.get_values(),
                             attempt_number)
-                if interrupt.raised or not _is_stall(stopped, _final_loss(record), settings, uniform_loss):
+                if interrupt.raised or not _is_stall(stopped, _final_loss(record), settings,
+                                                     uniform_loss, backend.output):
                     break
+    except _ScoreError:
+        backend.set_values(start[0])
+        if generator is not None:
+            generator.bit_generator.state = start[1]
+        raise
     finally:
         backend.clear_data()
     _, record, monitor, history.stopped, history.restored_best, values, kept = best
     backend.set_values(values)
     history.loss, history.total_loss = record.loss, record.total_loss
     history.validation_loss, history.validation_accuracy = record.validation_loss, record.validation_accuracy
+    history.validation_score = record.validation_score
     history.learning_rate, history.seconds = record.learning_rate, record.seconds
     history.optimizer_result = record.optimizer_result
     history.epochs = len(record.loss)
     history.best_epoch = monitor.best_epoch
     n_classes = data.targets.shape[1]
-    # Chance level is ln K for K exclusive classes; independent labels have no such mark.
-    history.chance_level = (bool(history.loss) and backend.output == "softmax"
-                            and _is_chance_level(history.loss[-1], n_classes))
+    # Chance level is ln K for K exclusive classes, the mean predictor's loss for
+    # regression; independent labels have no such mark.
+    history.chance_level = bool(history.loss) and _is_chance_level(
+        history.loss[-1], n_classes, backend.output, uniform_loss)
     if settings.convergence_warnings and diverged is not None:
         _warn_diverged(diverged, history, kept, settings)
     if history.stopped != "interrupted" and settings.convergence_warnings:
-        _warn_if_stuck(history, n_classes, settings, uniform_loss)
+        _warn_if_stuck(history, n_classes, settings, uniform_loss, backend.output)
     return history
 
 
@@ -632,8 +711,20 @@ def _warn_diverged(error, history, kept, settings):
     )
 
 
-def _warn_if_stuck(history, n_classes, settings, uniform_loss):
-    if history.chance_level:
+def _warn_if_stuck(history, n_classes, settings, uniform_loss, output="softmax"):
+    if history.chance_level and output == "identity":
+        warnings.warn(
+            f"Training learned nothing from the inputs: its squared error "
+            f"{history.final_loss:.4g} is that of predicting the targets' mean "
+            f"({uniform_loss:.4g}, a training R^2 of "
+            f"{1 - history.final_loss / uniform_loss:.3f}) after {history.restarts} restarts. "
+            f"The usual causes: a learning rate too small or too large (alpha="
+            f"{settings.alpha}), too much L2 (reg_lambda={settings.reg_lambda}), inputs or "
+            f"targets far from unit scale, or targets that do not depend on the inputs.",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
+    elif history.chance_level:
         warnings.warn(
             f"Training ended at chance level: cross-entropy {history.final_loss:.4f} "
             f"against ln {n_classes} = {math.log(n_classes):.4f} after "
@@ -645,9 +736,10 @@ def _warn_if_stuck(history, n_classes, settings, uniform_loss):
             ConvergenceWarning,
             stacklevel=4,
         )
-    elif _is_stall(history.stopped, history.final_loss, settings, uniform_loss):
+    elif _is_stall(history.stopped, history.final_loss, settings, uniform_loss, output):
         warnings.warn(
-            f"Training stalled at cross-entropy {history.final_loss:.4f}, above "
+            f"Training stalled at {'loss' if output == 'identity' else 'cross-entropy'} "
+            f"{history.final_loss:.4f}, above "
             f"target_cost={settings.target_cost}, after {history.restarts} restarts "
             f"(no {settings.tol_rule} improvement of tol={settings.tol} in patience="
             f"{settings.patience} epochs). Try more restarts, another learning rate "

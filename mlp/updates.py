@@ -7,7 +7,36 @@ the backend owns) and the symbolic ``hyper`` parameters (learning rate, momentum
 Adam's betas and epsilon).
 """
 
-__all__ = ["momentum", "nesterov", "adam", "RULES"]
+from mlp import engine
+
+__all__ = ["momentum", "nesterov", "adam", "RULES", "clip_by_global_norm"]
+
+
+def clip_by_global_norm(gradients, clip_norm):
+    """Scale every gradient by one factor so that their global L2 norm is at most ``clip_norm``.
+
+    ``norm = sqrt(sum of every gradient's squared entries)``; each gradient is
+    multiplied by ``min(1, clip_norm / norm)``, so a step keeps its direction and a
+    gradient already inside the ball is unchanged (TensorFlow's
+    ``clip_by_global_norm``, PyTorch's ``clip_grad_norm_``).
+
+    Parameters
+    ----------
+    gradients : list of symbolic tensors
+    clip_norm : symbolic scalar
+        The largest global norm, positive.
+
+    Returns
+    -------
+    list of symbolic tensors
+        The clipped gradients, in the same order.
+    """
+    squares = [(gradient**2).sum() for gradient in gradients]
+    norm = sum(squares[1:], squares[0]) ** 0.5
+    # clip_norm / max(norm, clip_norm) is min(1, clip_norm / norm) without dividing by
+    # a zero norm; an infinite or NaN norm gives NaN, which the divergence guard sees.
+    scale = clip_norm / engine.tensor.maximum(norm, clip_norm)
+    return [gradient * scale for gradient in gradients]
 
 
 def momentum(parameters, gradients, state, hyper):

@@ -9,7 +9,7 @@ import numpy
 
 __all__ = [
     "check_number", "check_choice", "check_architecture", "check_inputs", "check_targets",
-    "check_sample_weights", "check_range",
+    "check_sample_weights", "check_range", "check_values",
 ]
 
 
@@ -111,19 +111,23 @@ def _check_finite(name, array):
         raise ValueError(f"`{name}` contains NaN or infinity: {name}{where}={array[index]}")
 
 
-def check_range(name, array, dtype):
+def check_range(name, array, dtype, row_numbers=None):
     """Refuse finite values too large for ``dtype`` (e.g. 1e39 for float32): converting
     them would make them infinite, and the message would then blame the user's data
-    for an infinity it does not hold."""
+    for an infinity it does not hold. ``row_numbers``: the caller's row number of each
+    row of ``array`` (a block of a larger matrix), for the message."""
     largest = numpy.finfo(dtype).max
     if array.dtype.kind != "f" or numpy.finfo(array.dtype).max <= largest:
         return
     too_large = numpy.abs(array) > largest
     if too_large.any():
         index = tuple(int(i) for i in numpy.argwhere(too_large)[0])
+        value = array[index]
+        if row_numbers is not None:
+            index = (int(row_numbers[index[0]]), *index[1:])
         where = f"[{', '.join(str(i) for i in index)}]"
         raise ValueError(
-            f"`{name}` holds {name}{where}={array[index]}, outside the {numpy.dtype(dtype).name} "
+            f"`{name}` holds {name}{where}={value}, outside the {numpy.dtype(dtype).name} "
             f"range of the network (largest magnitude {largest}): it would become infinite. "
             f"Scale the data, or use a network with dtype='float64'."
         )
@@ -246,5 +250,47 @@ def check_sample_weights(sample_weights, n_samples, dtype, name="sample_weight")
             f"`{name}` must hold finite, non-negative weights that are not all zero. "
             f"Received: {received}"
         )
+    check_range(name, array, dtype)
+    return numpy.ascontiguousarray(array, dtype=dtype)
+
+
+def check_values(targets, n_samples, n_outputs, dtype, name="y"):
+    """Return real-valued regression targets as a matrix ``(n_samples, n_outputs)`` of
+    ``dtype``: a vector is one output (``n_outputs`` must then be 1).
+
+    Raises
+    ------
+    TypeError
+        When ``targets`` is not numeric (strings, class names: a regressor needs numbers),
+        or is a scipy.sparse matrix.
+    ValueError
+        When its shape does not fit (rows other than ``n_samples``, columns other than
+        ``n_outputs``), or it holds NaN, infinity, or a value outside ``dtype``'s range.
+    """
+    try:
+        array = _as_numeric_array(name, targets)
+    except TypeError as error:
+        raise TypeError(
+            f"{error}. A network with output='identity' (regression) takes real-valued "
+            f"targets; for class labels use output='softmax'."
+        ) from None
+    if array.ndim == 1:
+        array = array[:, None]
+    if array.ndim != 2:
+        raise ValueError(
+            f"`{name}` must be a vector or a matrix (n_samples, n_outputs) of target values. "
+            f"Received: {name} with shape {array.shape}"
+        )
+    if array.shape[0] != n_samples:
+        raise ValueError(
+            f"`{name}` has {array.shape[0]} rows but X has {n_samples}. "
+            f"Received: {name} with shape {array.shape}"
+        )
+    if array.shape[1] != n_outputs:
+        raise ValueError(
+            f"`{name}` has {array.shape[1]} target column(s) but the network has "
+            f"architecture[-1]={n_outputs} outputs. Received: {name} with shape {array.shape}"
+        )
+    _check_finite(name, array)
     check_range(name, array, dtype)
     return numpy.ascontiguousarray(array, dtype=dtype)

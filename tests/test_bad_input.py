@@ -518,3 +518,76 @@ def test_a_boolean_max_iter_is_an_integer_as_in_sklearn():
     with Quiet():
         classifier = MLPClassifier((3,), max_iter=True, learning_rate_init=True, random_state=0)
         assert classifier.fit(GOOD_X, GOOD_LABELS).n_iter_ == 1
+
+
+# ------------------------------------------------------------ the regressor, new options
+def fitted_regressor(**parameters):
+    from mlp import MLPRegressor
+
+    regressor = MLPRegressor(hidden_layer_sizes=(3,), max_iter=3, random_state=0, **parameters)
+    with Quiet():
+        regressor.fit(GOOD_X, GOOD_LABELS - 0.5)
+    return regressor
+
+
+@st.composite
+def regression_targets(draw, n_rows):
+    """Targets of any kind: labels of every kind above, or a 1- or 2-column array of any
+    dtype and values (sometimes of the wrong length)."""
+    if draw(st.booleans()):
+        return draw(labels(n_rows))
+    n = max(0, n_rows + draw(st.sampled_from((0, 0, 0, 1, -1))))
+    targets = draw(arrays(rows=(n,), columns=(1, 2)))
+    return targets[:, 0] if draw(st.booleans()) and targets.ndim == 2 and targets.shape[1] else targets
+
+
+@SETTINGS
+@given(data=st.data(), method=st.sampled_from(("fit", "fit", "partial_fit", "predict", "score")),
+       solver=st.sampled_from(("adam", "sgd", "lbfgs")), warm_start=st.booleans())
+def test_regressor_on_any_data_works_or_names_x_or_y(data, method, solver, warm_start):
+    if method == "partial_fit" and solver == "lbfgs":
+        solver = "sgd"
+    regressor = fitted_regressor(solver=solver, warm_start=warm_start)
+    X = data.draw(arrays())
+    y = data.draw(regression_targets(len(X)))
+    before = classifier_state(regressor)
+    try:
+        with Quiet():
+            if method == "predict":
+                predictions = regressor.predict(X)
+            else:
+                getattr(regressor, method)(X, y)
+                predictions = regressor.predict(X)
+    except (ValueError, TypeError) as error:
+        refused_by_classifier(error, regressor, before, "X", "y")
+        return
+    assert predictions.shape[0] == numpy.asarray(X).shape[0]
+    assert numpy.isfinite(predictions).all()
+
+
+NEW_PARAMETERS = {
+    "dropout": (0.0, 0.5, 1.0, -0.1),
+    "clip_norm": (None, 1.0, 0.0, -1.0),
+    "scoring": (None, "loss", "r2", "accuracy", "no_such_score", 3),
+    "activation": ("leaky_relu", "elu", "gelu", "silu", "swish"),
+}
+
+
+@SETTINGS
+@given(data=st.data(), regressor=st.booleans(), early_stopping=st.booleans())
+def test_any_new_option_works_or_is_named(data, regressor, early_stopping):
+    name = data.draw(st.sampled_from(sorted(NEW_PARAMETERS)))
+    value = data.draw(st.sampled_from(NEW_PARAMETERS[name] + HOSTILE))
+    estimator = fitted_regressor() if regressor else fitted_classifier()
+    before = classifier_state(estimator)
+    estimator.set_params(**{name: value, "early_stopping": early_stopping, "validation_fraction": 0.5})
+    y = GOOD_LABELS - 0.5 if regressor else numpy.array(["cat", "dog"])[GOOD_LABELS]
+    try:
+        with Quiet():
+            estimator.fit(GOOD_X, y)
+    except (ValueError, TypeError) as error:
+        refused_by_classifier(error, estimator, before, name)
+        assert value_named(str(error), name, value), str(error)
+        return
+    outputs = estimator.predict(GOOD_X) if regressor else estimator.predict_proba(GOOD_X)
+    assert numpy.isfinite(outputs).all()

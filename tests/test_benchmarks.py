@@ -92,3 +92,39 @@ def test_warnings_of_the_warm_up_are_silenced_but_not_those_of_timed_runs():
                                   "warm-up size", repeats=1, log=lambda line: None)
     assert results["a"].warmup is not None and len(results["a"].runs) == 1
     assert [str(warning.message) for warning in caught] == ["did not converge at full size"]
+
+
+# -- memory: the peak resident memory of a fit, in fresh processes (small size here) --
+
+
+def test_the_memory_data_are_float32_seeded_and_about_five_percent_dense():
+    from benchmarks import memory
+
+    X, y = memory.make_data(2_000, 64, "dense")
+    again, _ = memory.make_data(2_000, 64, "dense")
+    assert X.dtype.name == "float32" and X.shape == (2_000, 64) and X.flags.c_contiguous
+    assert (X == again).all() and set(y) == set(range(memory.N_CLASSES))
+    sparse_X, _ = memory.make_data(2_000, 64, "sparse")
+    assert sparse_X.format == "csr" and sparse_X.dtype.name == "float32"
+    assert sparse_X.nnz == 2_000 * 3 and sparse_X.has_sorted_indices  # round(0.05 * 64) a row
+    assert (sparse_X.getnnz(axis=1) == 3).all(), "no column drawn twice in a row"
+
+
+def test_the_memory_benchmark_runs_each_case_in_a_fresh_process_and_reports_it():
+    from benchmarks import compare, memory, report
+
+    result = memory.measure(rows=500, features=16, formats=("dense",), log=lambda line: None)
+    assert result["dense_bytes"] == 500 * 16 * 4
+    cases = [(run["case"], run["format"], run["cache"]) for run in result["runs"]]
+    assert cases == [("mlp.MLPClassifier", "dense", "empty"), ("mlp.MLPClassifier", "dense", "filled"),
+                     ("scikit-learn", "dense", "none")]
+    for run in result["runs"]:
+        assert run["x_bytes"] == 500 * 16 * 4 and run["rows"] == 500
+        # The kernel's resident counts lag by a few pages: equal within a megabyte.
+        assert run["peak_bytes"] >= run["peak_before_bytes"] >= run["before_bytes"] - 1e6 > 0
+        assert run["added_bytes"] == run["peak_bytes"] - run["before_bytes"] and run["fit_seconds"] > 0
+    section = "\n".join(report.memory_section(result))
+    rows = [line for line in section.splitlines() if line.startswith("| mlp.MLPClassifier | dense |")]
+    assert len(rows) == 2 and "500 x 16 float32 X" in section
+    assert "Not measured" in "\n".join(report.memory_section(None))
+    assert compare._arguments([]).memory is True and compare._arguments(["--quick"]).memory is False

@@ -199,3 +199,44 @@ def test_prepare_compiles_what_training_then_runs(architecture, dtype, optimizer
         network, X, y, optimizer=optimizer, batch_size=batch_size, epochs=3, restarts=0,
         target_cost=0.0, patience=10**6))
     assert counted["traces"] == counted["loaded"] == counted["compiles"] == counted["cache_hits"] == 0
+
+
+FIT_VARIANT = (
+    "import json, sys, warnings\n"
+    "import numpy\n"
+    "from mlp import FeedForwardNetwork, compiled\n"
+    "dropout, clip_norm = float(sys.argv[1]), json.loads(sys.argv[2])\n"
+    "X = numpy.random.default_rng(0).normal(size=(60, 4)); y = numpy.arange(60) % 3\n"
+    "network = FeedForwardNetwork([4, 8, 3], activation='relu', random_state=0, dropout=dropout)\n"
+    "network.initialize()\n"
+    "with warnings.catch_warnings():\n"
+    "    warnings.simplefilter('ignore')\n"
+    "    history = network.train(X, y, optimizer='adam', alpha=0.01, batch_size=20, epochs=3,\n"
+    "                            clip_norm=clip_norm)\n"
+    "print(json.dumps(dict(compiled.counts(), loss=history.loss[-1])))\n"
+)
+
+
+def fit_variant_in_a_new_process(cache_folder, dropout, clip_norm):
+    environment = dict(os.environ, MLP_CACHE_DIR=str(cache_folder))
+    environment.pop("JAX_COMPILATION_CACHE_DIR", None)
+    result = subprocess.run([sys.executable, "-c", FIT_VARIANT, str(dropout), json.dumps(clip_norm)],
+                            capture_output=True, text=True, cwd=ROOT, env=environment, timeout=600)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@needs_jax
+def test_saved_programs_with_and_without_dropout_or_clipping_stay_apart(tmp_path):
+    # Each variant's training program has its own file: a process never loads the plain
+    # program for a network with dropout or clipping, or the other way round.
+    plain = fit_variant_in_a_new_process(tmp_path, 0.0, None)
+    dropped = fit_variant_in_a_new_process(tmp_path, 0.5, None)
+    clipped = fit_variant_in_a_new_process(tmp_path, 0.0, 0.01)
+    assert plain["traces"] >= 1
+    # The forward pass (validation-free training needs none) is shared; the step is not.
+    assert dropped["traces"] == 1 and clipped["traces"] == 1
+    assert len({plain["loss"], dropped["loss"], clipped["loss"]}) == 3
+    again = fit_variant_in_a_new_process(tmp_path, 0.5, None)
+    assert again["traces"] == 0 and again["loaded"] >= 1
+    assert again["loss"] == dropped["loss"]

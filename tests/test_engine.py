@@ -1,5 +1,8 @@
+import json
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from mlp import engine
@@ -135,3 +138,15 @@ def test_a_too_old_pytensor_is_named(monkeypatch):
     monkeypatch.setitem(sys.modules, "pytensor", types.SimpleNamespace(__version__="2.18.1"))
     with pytest.raises(ImportError, match=r"PyTensor >= 3\.0.*PyTensor 2\.18\.1 is installed"):
         engine_module._load_pytensor()
+
+
+def test_importing_mlp_leaves_the_environment_unchanged():
+    # Theano reads THEANO_FLAGS at import; mlp gives it BLAS flags there and puts the
+    # variable back (README: "Engines"). Nothing else is set either.
+    script = ("import json, os; before = dict(os.environ); import mlp; "
+              "print(json.dumps([before == dict(os.environ), "
+              "sorted(set(os.environ.items()) ^ set(before.items()))]))")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=300, check=True)
+    unchanged, differences = json.loads(result.stdout.strip().splitlines()[-1])
+    assert unchanged, differences

@@ -448,3 +448,34 @@ def test_mlp_save_refuses_scikit_learns_own_mlp_classifier(tmp_path):
     # mlp's own models still save.
     mlp.save(make_network([2, 3, 2], random_state=0), tmp_path / "model.npz")
     assert mlp.load(tmp_path / "model.npz").architecture == [2, 3, 2]
+
+
+def test_a_fitted_regressor_saves_and_loads(tmp_path):
+    from sklearn.datasets import load_diabetes
+    from sklearn.metrics import make_scorer, mean_absolute_error
+    from sklearn.preprocessing import scale
+
+    import mlp
+
+    X, y = load_diabetes(return_X_y=True)
+    X, Y = scale(X), scale(numpy.c_[y, X[:, 0] * y])
+    scorer = make_scorer(mean_absolute_error, greater_is_better=False)
+    for targets in (Y[:, 0], Y):
+        regressor = mlp.MLPRegressor(hidden_layer_sizes=(6,), learning_rate_init=0.01, max_iter=20,
+                                     early_stopping=True, scoring=scorer, random_state=0)
+        regressor.fit(X, targets)
+        path = tmp_path / "diabetes.npz"
+        mlp.save(regressor, path)
+        loaded = mlp.load(path)
+        assert isinstance(loaded, mlp.MLPRegressor) and not hasattr(loaded, "classes_")
+        numpy.testing.assert_array_equal(loaded.predict(X), regressor.predict(X))
+        assert loaded.predict(X).shape == targets.shape
+        # A callable scoring is code, not saved: the loaded model has scoring=None.
+        assert loaded.get_params() == dict(regressor.get_params(), scoring=None)
+        assert loaded.validation_scores_ == regressor.validation_scores_
+        assert loaded.n_outputs_ == regressor.n_outputs_ and loaded.out_activation_ == "identity"
+    header, arrays = read_model(path)
+    header["n_outputs_"] = 3
+    write_model(tmp_path / "edited.npz", header, arrays)
+    with pytest.raises(ModelFileError, match=r"edited\.npz.*2 outputs.*3 outputs"):
+        mlp.load(tmp_path / "edited.npz")

@@ -430,3 +430,100 @@ def test_divergence_error_is_a_value_error(iris):
     network = make_network([4, 8, 3], random_state=1)
     with pytest.raises(ValueError, match="The cost became .* smaller learning rate"):
         network.train(X_train * 1e150, y_train, alpha=1e150, epochs=50, batch_size=16)
+
+
+# ---------------------------------------------------------------- validation score hook
+class PreferredEpoch:
+    """A validation score that peaks at one known epoch: ``-|epoch - preferred|``. It
+    keeps a copy of the outputs it was given at every epoch."""
+
+    def __init__(self, preferred):
+        self.preferred = preferred
+        self.outputs = []
+
+    def __call__(self, outputs):
+        self.outputs.append(numpy.array(outputs))
+        return -abs(len(self.outputs) - self.preferred)
+
+
+@pytest.mark.parametrize("batch_size", [None, 16])
+def test_a_validation_score_hook_drives_early_stopping(iris, batch_size):
+    X_train, X_test, y_train, y_test = iris
+    network = make_network([4, 10, 3], random_state=0)
+    score = PreferredEpoch(7)
+    history = quiet_train(network, X_train, y_train, alpha=0.05, epochs=200, batch_size=batch_size,
+                          validation_data=(X_test, y_test), validation_score=score, patience=5,
+                          target_cost=0.0)
+    # The validation loss keeps falling, but the score peaks at epoch 7.
+    assert history.validation_loss[11] < history.validation_loss[6]
+    assert history.stopped == "early_stopping" and history.restored_best
+    assert history.best_epoch == 7 and history.epochs == 12
+    assert history.validation_score == [-abs(epoch - 7) for epoch in range(1, 13)]
+    assert len(history.validation_accuracy) == 12
+    # The hook saw what predict returns for the validation rows, and epoch 7's weights
+    # are the ones kept.
+    assert score.outputs[0].shape == (len(X_test), 3)
+    numpy.testing.assert_array_equal(network.predict(X_test), score.outputs[6])
+
+
+def test_the_score_hook_needs_a_rise_larger_than_min_delta(iris):
+    X_train, X_test, y_train, y_test = iris
+    network = make_network([4, 10, 3], random_state=0)
+    calls = []
+
+    def creeping(outputs):
+        calls.append(1)
+        return 1e-4 * len(calls)  # rises every epoch, by less than min_delta
+
+    history = quiet_train(network, X_train, y_train, alpha=0.05, epochs=200, batch_size=16,
+                          validation_data=(X_test, y_test), validation_score=creeping,
+                          patience=4, min_delta=1e-3, target_cost=0.0)
+    assert history.stopped == "early_stopping" and history.epochs == 5
+    # The best weights are the highest score's, though no rise counted as progress.
+    assert history.best_epoch == 5
+
+
+def test_the_score_hook_works_with_lbfgs_and_without_early_stopping(iris):
+    X_train, X_test, y_train, y_test = iris
+    network = make_network([4, 10, 3], random_state=0)
+    score = PreferredEpoch(3)
+    history = quiet_train(network, X_train, y_train, optimizer="lbfgs", epochs=8,
+                          validation_data=(X_test, y_test), validation_score=score,
+                          early_stopping=False, target_cost=0.0)
+    # Recorded every epoch, but without early stopping it decides nothing.
+    assert history.epochs == 8 and not history.restored_best
+    assert history.validation_score == [-abs(epoch - 3) for epoch in range(1, 9)]
+    numpy.testing.assert_array_equal(network.predict(X_test), score.outputs[-1])
+
+
+def test_without_a_hook_the_validation_score_is_the_accuracy(iris):
+    X_train, X_test, y_train, y_test = iris
+    network = make_network([4, 10, 3], random_state=0)
+    seen = []
+    history = quiet_train(network, X_train, y_train, alpha=0.05, epochs=6, batch_size=16,
+                          validation_data=(X_test, y_test), target_cost=0.0,
+                          callback=lambda epoch, logs: seen.append(logs))
+    assert history.validation_score == history.validation_accuracy
+    assert [logs["validation_score"] for logs in seen] == history.validation_score
+    # Early stopping watches the loss: the best epoch has the lowest validation loss.
+    assert history.validation_loss[history.best_epoch - 1] == min(history.validation_loss)
+
+
+def test_bad_score_hooks_are_refused_and_leave_the_network_as_it_was(iris):
+    X_train, X_test, y_train, y_test = iris
+    network = make_network([4, 10, 3], random_state=0)
+    before = network.weights
+    with pytest.raises(TypeError, match=r"`validation_score`.*Received: validation_score=0.5"):
+        network.train(X_train, y_train, validation_data=(X_test, y_test), validation_score=0.5)
+    with pytest.raises(ValueError, match=r"`validation_score`.*validation_data or validation_fraction"):
+        network.train(X_train, y_train, validation_score=lambda outputs: 1.0)
+    for old, new in zip(before, network.weights):
+        numpy.testing.assert_array_equal(old, new)
+    drawn = network.generator.bit_generator.state
+    with pytest.raises(TypeError, match=r"`validation_score` must return a number.*'high'"):
+        network.train(X_train, y_train, epochs=3, batch_size=16, validation_data=(X_test, y_test),
+                      validation_score=lambda outputs: "high")
+    # Found after the first epoch, but the weights and the generator are put back.
+    for old, new in zip(before, network.weights):
+        numpy.testing.assert_array_equal(old, new)
+    assert network.generator.bit_generator.state == drawn

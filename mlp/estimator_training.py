@@ -1,0 +1,101 @@
+"""scikit-learn's MLP parameters mapped onto the keyword arguments of
+``FeedForwardNetwork.train``, for ``MLPClassifier`` and ``MLPRegressor``."""
+
+import warnings
+
+import numpy
+
+from mlp.estimator_support import print_iteration
+
+__all__ = ["training_arguments", "batch_size"]
+
+
+def batch_size(estimator, n_samples):
+    """Rows per step: ``"auto"`` is ``min(200, n_samples)``; larger is clipped, warning
+    as scikit-learn does."""
+    if estimator.batch_size == "auto":
+        return min(200, n_samples)
+    if estimator.batch_size > n_samples:
+        warnings.warn(
+            "Got `batch_size` less than 1 or larger than sample size. It is going to be clipped",
+            stacklevel=6,
+        )
+    return int(numpy.clip(estimator.batch_size, 1, n_samples))
+
+
+def training_arguments(estimator, *, n_samples, weights, incremental, scorer, callback):
+    """The arguments of ``network.train`` (after ``X`` and the targets) for one call.
+
+    Parameters
+    ----------
+    estimator : BaseMultilayerPerceptron
+    n_samples : int
+        Training rows of this call.
+    weights : ndarray or None
+        Their sample weights.
+    incremental : bool
+        ``partial_fit``: one epoch, continuing the optimiser's state.
+    scorer : ValidationScorer or None
+        The validation set and what early stopping watches on it.
+    callback : callable or None
+        ``callback(epoch, logs)`` after each epoch (scikit-learn's callbacks).
+    """
+    # scikit-learn divides the L2 term by the batch's sum of sample weights (its row
+    # count without weights); the mean weight turns our row count into that sum,
+    # exactly for a full batch and on average for minibatches.
+    mean_weight = 1.0 if weights is None else float(numpy.mean(weights))
+    # No progress bar and none of the network's own ConvergenceWarnings: the
+    # estimators print and warn as scikit-learn does.
+    arguments = dict(target_cost=0.0, tol=float(estimator.tol), tol_rule="absolute", restarts=0,
+                     verbose=False, convergence_warnings=False, sample_weight=weights,
+                     beta_1=float(estimator.beta_1), beta_2=float(estimator.beta_2),
+                     epsilon=float(estimator.epsilon), keep_optimizer_state=incremental,
+                     callback=callback)
+    if estimator.clip_norm is not None:
+        arguments["clip_norm"] = float(estimator.clip_norm)
+    if estimator.solver == "lbfgs":
+        # scikit-learn's L-BFGS has no plateau or early-stopping rule: only max_iter,
+        # max_fun and the optimiser's own tolerances end it.
+        return dict(arguments, reg_lambda=estimator.alpha / (2 * n_samples * mean_weight),
+                    epochs=int(estimator.max_iter), momentum=0.0, optimizer="lbfgs",
+                    patience=int(estimator.max_iter) + 1, early_stopping=False,
+                    max_fun=int(estimator.max_fun))
+    rows = batch_size(estimator, n_samples)
+    if estimator.n_iter_no_change == numpy.inf:
+        patience = int(estimator.max_iter) + 1
+    else:
+        # scikit-learn stops when the count of epochs without progress *exceeds*
+        # n_iter_no_change; the network when it reaches patience.
+        patience = int(estimator.n_iter_no_change) + 1
+    if estimator.solver == "sgd":
+        optimizer = "nesterov" if estimator.nesterovs_momentum else "momentum"
+        momentum = float(estimator.momentum)
+        if estimator.learning_rate == "invscaling":
+            arguments.update(schedule="invscaling", power_t=float(estimator.power_t))
+        elif estimator.learning_rate == "adaptive":
+            arguments.update(schedule="reduce_on_plateau", schedule_factor=5.0, schedule_patience=2)
+    else:
+        # Adam ignores learning_rate and momentum, as in scikit-learn.
+        optimizer, momentum = "adam", 0.0
+    if scorer is not None:
+        arguments.update(validation_data=scorer.validation_data, early_stopping=True,
+                         validation_score=scorer.hook)
+    if estimator.verbose:
+        arguments["callback"] = _chain(print_iteration, callback)
+    return dict(arguments, alpha=float(estimator.learning_rate_init),
+                reg_lambda=estimator.alpha / (2 * rows * mean_weight),
+                epochs=1 if incremental else int(estimator.max_iter), momentum=momentum,
+                optimizer=optimizer, batch_size=rows, shuffle=bool(estimator.shuffle),
+                patience=patience, min_delta=float(estimator.tol))
+
+
+def _chain(first, second):
+    """One per-epoch callback that calls ``first``, then ``second`` when there is one."""
+    if second is None:
+        return first
+
+    def both(epoch, logs):
+        first(epoch, logs)
+        second(epoch, logs)
+
+    return both

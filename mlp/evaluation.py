@@ -1,0 +1,105 @@
+"""Held-out measures of a network's outputs, in NumPy: the loss it trains on, a score
+(accuracy, or R^2 for regression), and the loss of a network that has learned nothing.
+
+The training loop calls these after each epoch on the validation rows; they take the
+outputs of the compiled forward pass, so nothing here builds or compiles a graph.
+"""
+
+import math
+
+import numpy
+
+__all__ = ["evaluate", "r2_score", "baseline_loss", "OUTPUT_KINDS"]
+
+# What each output layer's values are: probabilities of classes, of independent labels,
+# or real values (regression).
+OUTPUT_KINDS = {"softmax": "classes", "sigmoid": "labels", "identity": "values"}
+
+
+def r2_score(targets, predictions, sample_weights=None):
+    """Coefficient of determination, averaged over the outputs (scikit-learn's
+    ``r2_score(..., sample_weight, multioutput="uniform_average")``).
+
+    An output whose targets are constant scores 1.0 when predicted exactly and 0.0
+    otherwise, as scikit-learn's (its ``force_finite=True``).
+
+    Parameters
+    ----------
+    targets, predictions : ndarray (n_samples, n_outputs)
+    sample_weights : ndarray (n_samples,), optional
+        Weight of each row in the sums of squares.
+
+    Returns
+    -------
+    float
+        1.0 for a perfect fit, 0.0 for predicting each output's mean, below 0 for worse.
+    """
+    targets = numpy.asarray(targets, dtype=numpy.float64)
+    predictions = numpy.asarray(predictions, dtype=numpy.float64)
+    weights = numpy.ones(len(targets)) if sample_weights is None else numpy.asarray(sample_weights)
+    weights = weights.reshape(-1, 1)
+    residual = numpy.sum(weights * (targets - predictions) ** 2, axis=0)
+    mean = numpy.sum(weights * targets, axis=0) / numpy.sum(weights)
+    total = numpy.sum(weights * (targets - mean) ** 2, axis=0)
+    scores = numpy.ones_like(residual)
+    varying = total != 0
+    scores[varying] = 1 - residual[varying] / total[varying]
+    scores[~varying & (residual != 0)] = 0.0
+    return float(scores.mean())
+
+
+def evaluate(outputs, targets, output, sample_weights=None):
+    """The loss and the score of a network's ``outputs`` on held-out rows.
+
+    Parameters
+    ----------
+    outputs : ndarray (n_samples, n_outputs)
+        The forward pass: softmax probabilities, sigmoid probabilities or values.
+    targets : ndarray (n_samples, n_outputs)
+        One-hot rows, indicator rows, or real values.
+    output : {"softmax", "sigmoid", "identity"}
+        The output layer's activation.
+    sample_weights : ndarray (n_samples,), optional
+        Weight of each row in both means (scikit-learn weights its validation score
+        so).
+
+    Returns
+    -------
+    loss : float
+        The training objective's data term: the mean categorical cross-entropy, the
+        mean over rows of the summed binary cross-entropy (multilabel), or
+        ``0.5 * mean((targets - outputs) ** 2)`` (regression).
+    score : float
+        Higher is better: the share of rows classified right (multilabel: with every
+        label right), or R^2 (regression, :func:`r2_score`).
+    """
+    def mean(per_row):
+        return float(numpy.average(per_row, weights=sample_weights))
+
+    if output == "identity":
+        errors = (numpy.asarray(targets, dtype=numpy.float64) - outputs) ** 2
+        return 0.5 * mean(numpy.mean(errors, axis=1)), r2_score(targets, outputs, sample_weights)
+    tiny = numpy.finfo(outputs.dtype).tiny
+    log_probabilities = numpy.log(numpy.maximum(outputs, tiny))
+    if output == "sigmoid":
+        log_complements = numpy.log(numpy.maximum(1 - outputs, tiny))
+        loss = -mean(numpy.sum(targets * log_probabilities + (1 - targets) * log_complements, axis=1))
+        return loss, mean(((outputs > 0.5) == (targets > 0.5)).all(axis=1))
+    loss = -mean(numpy.sum(targets * log_probabilities, axis=1))
+    return loss, mean(outputs.argmax(axis=1) == targets.argmax(axis=1))
+
+
+def baseline_loss(targets, output):
+    """The training loss of a network that has learned nothing from the inputs.
+
+    Equal probabilities for K classes (``ln K``), one half for each of K independent
+    labels (``K ln 2``), or, for regression, each output's mean predicted for every
+    row: ``0.5 * mean over outputs of the variance of the targets`` (the squared error
+    at R^2 = 0).
+    """
+    n_outputs = targets.shape[1]
+    if output == "identity":
+        return 0.5 * float(numpy.mean(numpy.var(numpy.asarray(targets, dtype=numpy.float64), axis=0)))
+    if output == "softmax":
+        return math.log(n_outputs)
+    return n_outputs * math.log(2)
