@@ -1,17 +1,22 @@
 # `make demo` and `make test` create the virtual environment when it is missing,
-# install the package and what the tests need, then run.
+# install the package and what the tests need, then run. `make test` runs every test;
+# `make test-fast` leaves out those marked slow (benchmarks, examples, the scikit-learn
+# comparisons, check_estimator, Dask), for a quick check while working.
 PYTHON ?= python3
 VENV ?= .venv
 VENV_THEANO ?= .venv-theano
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-theano lint clean
+.PHONY: demo test test-fast test-theano lint clean
 
 demo: $(VENV)/.installed
 	$(VENV)/bin/python examples/xor.py
 
 test: $(VENV)/.installed
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS) tests
+
+test-fast: $(VENV)/.installed
+	$(VENV)/bin/python -m pytest -m "not slow" $(PYTEST_ARGS) tests
 
 test-theano: $(VENV_THEANO)/.installed
 	MLP_ENGINE=theano $(VENV_THEANO)/bin/python -m pytest $(PYTEST_ARGS) tests

@@ -7,12 +7,12 @@ from pathlib import Path
 from setuptools import find_packages, setup
 
 here = Path(__file__).parent
-version = re.search(r'__version__ = "([^"]+)"', (here / "mlp" / "__init__.py").read_text()).group(1)
+version = re.search(r'__version__ = "([^"]+)"', (here / "mlp" / "version.py").read_text()).group(1)
 
 setup(
     name="mlp",
     version=version,
-    description="A small, fast, dependable MLP classifier on a Theano-lineage graph engine",
+    description="A small, fast, dependable MLP classifier and regressor on a Theano-lineage graph engine",
     long_description=(here / "README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
     packages=find_packages(include=["mlp", "mlp.*"]),

@@ -1,4 +1,4 @@
-"""mlp: a small, fast, dependable MLP classifier on a Theano-lineage graph engine."""
+"""mlp: a small, fast, dependable MLP (classifier and regressor) on a Theano-lineage graph engine."""
 
 from mlp import engine
 from mlp.backend import ComputationBackend, NetworkBackend
@@ -19,8 +19,7 @@ from mlp.layers import (
 )
 from mlp.network import FeedForwardNetwork, Network
 from mlp.persist_estimator import load, save
-
-__version__ = "0.1.0"
+from mlp.version import __version__ as __version__
 
 __all__ = [
     "engine", "ComputationBackend", "NetworkBackend", "ConvergenceWarning",

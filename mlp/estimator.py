@@ -31,11 +31,15 @@ from sklearn.utils.validation import (
 )
 
 from mlp.estimator_base import BaseMultilayerPerceptron
+from mlp.estimator_docs import document_parameters
 from mlp.estimator_support import naming, validate_data, with_callbacks
 
 __all__ = ["MLPClassifier"]
 
 
+# The docstring lists the parameters and attributes of this class alone;
+# document_parameters adds those it shares with MLPRegressor (mlp.estimator_docs).
+@document_parameters
 class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
     """Multi-layer perceptron classifier with the parameters of scikit-learn's, trained
     on the compiled graph of a :class:`FeedForwardNetwork`.
@@ -46,51 +50,6 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
 
     Parameters
     ----------
-    hidden_layer_sizes : array-like of int or int, default=(100,)
-        Units of each hidden layer.
-    activation : {"identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "gelu", "silu"}, default="relu"
-        Activation of the hidden layers (the last four are mlp's own).
-    solver : {"lbfgs", "sgd", "adam"}, default="adam"
-        ``"sgd"`` uses Nesterov's momentum when ``nesterovs_momentum`` is true, else
-        the plain momentum rule; ``"lbfgs"`` is SciPy's L-BFGS-B on the full batch.
-    alpha : float >= 0, default=0.0001
-        L2 penalty on the weights (not the biases), scaled as scikit-learn's:
-        ``0.5 * alpha * sum(W**2) / n_rows`` where ``n_rows`` is the batch size
-        (``"sgd"``, ``"adam"``) or the number of samples (``"lbfgs"``).
-    batch_size : int or "auto", default="auto"
-        Rows per step: ``"auto"`` is ``min(200, n_samples)``. Unused by ``"lbfgs"``.
-    learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
-        Schedule of the ``"sgd"`` learning rate. ``"adaptive"`` divides it by 5 when
-        the monitored loss has not improved for 2 epochs.
-    learning_rate_init : float > 0, default=0.001
-    power_t : float >= 0, default=0.5
-        Exponent of the ``"invscaling"`` schedule.
-    max_iter : int >= 1, default=200
-        Most epochs (``"sgd"``, ``"adam"``) or iterations (``"lbfgs"``).
-    shuffle : bool, default=True
-    random_state : int, RandomState instance or None, default=None
-        Seeds the initial weights, the shuffling and the validation split. With an
-        integer, initialisation ``i`` of ``n_init`` uses the seed
-        ``random_state + i``, so ``n_init=1, random_state=s + i`` repeats it.
-    tol : float >= 0, default=1e-4
-        Progress that counts, for ``"sgd"`` and ``"adam"``: as scikit-learn, a training
-        loss at least ``tol`` below the best so far; with early stopping, a validation
-        score (accuracy unless ``scoring`` says otherwise) more than ``tol`` above the
-        best so far. For ``"lbfgs"`` it sets the relative
-        cost tolerance ``ftol = tol * 1e-3``.
-    verbose : bool, default=False
-        Print scikit-learn's lines to stdout for ``"sgd"`` and ``"adam"`` (``fit`` and
-        ``partial_fit``): ``Iteration 1, loss = 0.69314718`` after every epoch (the
-        loss of ``loss_curve_``), then with early stopping ``Validation score:
-        0.933333``, and the line that says why training stopped, when a stopping rule
-        ends it (for each of the ``n_init`` trainings). Nothing for ``"lbfgs"``
-        (scikit-learn shows SciPy's output, which SciPy >= 1.15 no longer prints).
-    warm_start : bool, default=False
-        Continue from the weights of the previous fit (same classes required).
-    momentum : float in [0, 1), default=0.9
-        Momentum of ``"sgd"``. scikit-learn accepts 1, which never settles; here it
-        is refused.
-    nesterovs_momentum : bool, default=True
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the rows (or use ``fit``'s ``X_val`` and
         ``y_val``) and stop when the validation accuracy (or the ``scoring``
@@ -101,78 +60,28 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         a binary problem, so a class with a single member raises scikit-learn's
         ValueError ("The least populated class..."); multiclass and multilabel splits
         are plain shuffles. Fewer than 2 validation rows raise a ValueError. Every
-        initialisation of ``n_init`` validates on the same rows, unweighted.
-    validation_fraction : float in [0, 1), default=0.1
-    beta_1, beta_2 : float in [0, 1), default=0.9, 0.999
-    epsilon : float > 0, default=1e-8
-    n_iter_no_change : int >= 1 or numpy.inf, default=10
-        Training stops after ``n_iter_no_change + 1`` epochs without progress (as in
-        scikit-learn, which stops when the count exceeds it).
-    max_fun : int >= 1, default=15000
-        Most cost evaluations of ``"lbfgs"``, which also bound its iterations
-        (``n_iter_ <= max_fun``). When it stops training, scikit-learn's
-        ConvergenceWarning says so ("lbfgs failed to converge after ... (status=1):
-        STOP: TOTAL NO. OF F,G EVALUATIONS EXCEEDS LIMIT ..."). As scikit-learn,
-        ``"lbfgs"`` warns so whenever SciPy reports no convergence (``max_iter`` or
-        ``max_fun`` reached, or a failed line search).
-    n_init : int >= 1, default=1
-        Independent trainings from different initial weights; the one with the lowest
-        final training loss (with early stopping: the best validation accuracy) is
-        kept.
+        initialisation of ``n_init`` validates on the same rows; their sample weights
+        weight the validation score, as scikit-learn's.
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, multiplied into the sample weights (``"balanced"``:
         ``n_samples / (n_classes * count)``).
-    dtype : {"float64", "float32"} or None, default=None
-        Floating-point type of the network (parameters, compiled graph, predicted
-        probabilities). None follows the training data, as scikit-learn does:
-        float32 ``X`` trains float32 parameters, anything else float64. A warm start
-        or ``partial_fit`` keeps the type of the first fit; ``"float32"`` or
-        ``"float64"`` forces one.
-    dropout : float in [0, 1), default=0.0
-        Inverted dropout on every hidden layer while training (off when predicting),
-        its masks drawn from ``random_state``.
-    clip_norm : float > 0 or None, default=None
-        Clip each step's gradient to this global L2 norm (None: off).
     scoring : str, callable, "loss" or None, default=None
         What early stopping and ``validation_scores_`` measure on the validation set,
         higher is better (HistGradientBoosting's ``scoring``): ``"loss"`` the negated
         validation cross-entropy, otherwise a scorer name
         (``sklearn.metrics.get_scorer_names()``) or a callable ``scorer(estimator,
-        X, y)``. None records the accuracy (as scikit-learn's) and stops on the
-        validation cross-entropy, smoother on a small split; ``"accuracy"`` stops on
-        the accuracy, scikit-learn's exact rule.
+        X, y)``. None is the accuracy, scikit-learn's rule.
 
     Attributes
     ----------
     classes_ : ndarray (n_classes,)
     loss_ : float
         Training loss of the last epoch, with the L2 term scaled as scikit-learn's.
-    best_loss_ : float or None
-        Lowest of ``loss_curve_``; None with early stopping.
-    loss_curve_ : list of float
-        Training loss (with the L2 term) per epoch, over all fits since the last
-        fresh start (warm starts and ``partial_fit`` append to it).
     validation_loss_curve_ : list of float or None
         Validation cross-entropy per epoch with early stopping, else None.
     validation_scores_ : list of float or None
         Validation score (``scoring``; accuracy by default) per epoch with early
         stopping, else None.
-    best_validation_score_ : float or None
-        Validation score of the kept (restored) weights with early stopping: the
-        best of ``validation_scores_``.
-    n_iter_ : int
-        Epochs (iterations) run by the last call; for ``"lbfgs"`` at most
-        ``max_iter`` and at most ``max_fun``.
-    t_ : int
-        Training samples seen (0 for ``"lbfgs"``, as in scikit-learn).
-    coefs_ : list of ndarray
-        ``coefs_[i]`` of shape ``(n_units[i], n_units[i + 1])``.
-    intercepts_ : list of ndarray
-        ``intercepts_[i]`` of shape ``(n_units[i + 1],)``.
-    n_features_in_ : int
-    feature_names_in_ : ndarray of str
-        Only when X has string column names.
-    n_layers_ : int
     n_outputs_ : int
         Output units: the number of classes (two for a binary problem: the output is
         a softmax, where scikit-learn uses one logistic unit), or of labels (multilabel).

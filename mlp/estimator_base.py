@@ -8,7 +8,6 @@ the early-stopping split is stratified (``_stratify``) and what it predicts.
 """
 
 import math
-import numbers
 import warnings
 from types import SimpleNamespace
 
@@ -17,13 +16,13 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import _check_sample_weight, _is_fitted
 
 from mlp.errors import DivergenceError
 from mlp.estimator_callbacks import EpochCallbacks
 from mlp.estimator_parameters import MultilayerPerceptronParameters
+from mlp.estimator_results import print_stop, store_results
 from mlp.estimator_scoring import ValidationScorer, check_scoring_parameter
 from mlp.estimator_support import (
     ACTIVATIONS,
@@ -37,8 +36,9 @@ from mlp.estimator_support import (
     validate_data,
     with_callbacks,
 )
-from mlp.estimator_training import training_arguments
+from mlp.estimator_training import data_for, settings_for
 from mlp.network import FeedForwardNetwork
+from mlp.training import train
 from mlp.training_matrix import padded_matrix
 
 __all__ = ["BaseMultilayerPerceptron"]
@@ -155,7 +155,7 @@ class BaseMultilayerPerceptron(MultilayerPerceptronParameters, CallbackSupportMi
             else:
                 history = self._train(network, training, scorer, incremental, callbacks)
             self._network = network
-            self._store_results(network, history, first_pass, incremental, len(training[0]), scorer)
+            store_results(self, network, history, first_pass, incremental, len(training[0]), scorer)
         self._warn_if_not_converged(history, incremental)
         return self
 
@@ -170,18 +170,6 @@ class BaseMultilayerPerceptron(MultilayerPerceptronParameters, CallbackSupportMi
             weights = naming("sample_weight_val", _check_sample_weight, sample_weight_val, X_val,
                              dtype=numpy.float64)
         return dense(X_val, dtype, name="X_val"), targets, weights
-
-    def _check_range_of_parameters(self, dtype):
-        """Refuse a learning rate, L2 penalty or epsilon beyond the network's dtype
-        (infinity, or 1e39 in float32): the compiled graph would get an infinity."""
-        largest = float(numpy.finfo(dtype).max)
-        for name in ("learning_rate_init", "alpha", "epsilon"):
-            value = getattr(self, name)
-            if value > largest:
-                raise ValueError(
-                    f"Received an invalid value for `{name}`, expected a number at most "
-                    f"{largest:g} (the {dtype} network's largest). Received: {name}={value!r}"
-                )
 
     def _network_dtype(self, X):
         """``dtype``, or with None the validated input's: float32 stays float32."""
@@ -250,15 +238,17 @@ class BaseMultilayerPerceptron(MultilayerPerceptronParameters, CallbackSupportMi
         return best[1], best[2]
 
     def _train(self, network, training, scorer, incremental, callbacks):
-        """One call to ``network.train`` with the parameters mapped onto it; a divergence
-        is reported in this estimator's terms (the network's ``alpha`` is the learning
-        rate, here ``learning_rate_init``; here ``alpha`` is the L2 penalty)."""
+        """One training call of ``network``, on the validated arrays and the parameters
+        mapped onto its settings; a divergence is reported in this estimator's terms (the
+        network's ``alpha`` is the learning rate, here ``learning_rate_init``; here
+        ``alpha`` is the L2 penalty)."""
         X, targets, weights = training
         tasks = callbacks.epoch_tasks(network)
-        arguments = training_arguments(self, n_samples=X.shape[0], weights=weights,
-                                       incremental=incremental, scorer=scorer, callback=tasks)
+        settings = settings_for(self, network, n_samples=X.shape[0], weights=weights,
+                                incremental=incremental, scorer=scorer, callback=tasks)
+        data = data_for(network, training, scorer)
         try:
-            history = network.train(X, targets, **arguments)
+            history = train(network.backend, data, settings, network.generator)
         except DivergenceError as error:
             largest = float(numpy.abs(X).max()) if X.size else 0.0
             raise DivergenceError(
@@ -271,48 +261,8 @@ class BaseMultilayerPerceptron(MultilayerPerceptronParameters, CallbackSupportMi
         if tasks is not None:
             tasks.finish()
         if self.verbose and self.solver in STOCHASTIC_SOLVERS:
-            self._print_stop(history)
+            print_stop(self, history)
         return history
-
-    def _print_stop(self, history):
-        """scikit-learn's verbose line when the stopping rule ends training."""
-        if history.stopped == "plateau":
-            watched = "Training loss"
-        elif history.stopped == "early_stopping":
-            watched = "Validation score"
-        else:
-            return
-        print(f"{watched} did not improve more than tol={self.tol:f} for "
-              f"{self.n_iter_no_change:d} consecutive epochs. Stopping.")
-
-    def _store_results(self, network, history, first_pass, incremental, n_training_rows, scorer):
-        """Copy the trained weights and the history into the fitted attributes."""
-        self.coefs_ = [weights.T.copy() for weights in network.weights]
-        self.intercepts_ = [bias.copy() for bias in network.bias]
-        self.n_layers_ = len(network.architecture)
-        self.n_outputs_ = network.architecture[-1]
-        if first_pass:
-            self.loss_curve_ = []
-            self.t_ = 0
-        self.loss_curve_ = self.loss_curve_ + list(history.total_loss)
-        self.n_iter_ = history.epochs
-        self.loss_ = history.total_loss[-1] if history.total_loss else math.nan
-        if self.solver in STOCHASTIC_SOLVERS:
-            self.t_ += history.epochs * n_training_rows
-        if scorer is not None and not incremental:
-            # Warm starts append to the curves, as scikit-learn's validation_scores_.
-            scores = scorer.scores(history)
-            earlier = not first_pass and getattr(self, "validation_scores_", None) is not None
-            self.validation_scores_ = (self.validation_scores_ if earlier else []) + scores
-            self.validation_loss_curve_ = ((self.validation_loss_curve_ if earlier else [])
-                                           + list(history.validation_loss))
-            self.best_validation_score_ = kept_score(scores, history)
-            self.best_loss_ = None
-        else:
-            self.validation_scores_ = None
-            self.validation_loss_curve_ = None
-            self.best_validation_score_ = None
-            self.best_loss_ = min(self.loss_curve_) if self.loss_curve_ else math.nan
 
     def _warn_if_not_converged(self, history, incremental):
         """scikit-learn's ConvergenceWarning, in its words, when a limit stopped training."""
@@ -329,18 +279,6 @@ class BaseMultilayerPerceptron(MultilayerPerceptronParameters, CallbackSupportMi
                 ConvergenceWarning,
                 stacklevel=4,
             )
-
-    def _hidden_layer_sizes(self):
-        sizes = self.hidden_layer_sizes
-        sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
-        for size in sizes:
-            if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
-                raise InvalidParameterError(
-                    f"The 'hidden_layer_sizes' parameter of {type(self).__name__} must be a "
-                    f"positive int or an array-like of positive ints. Got "
-                    f"{self.hidden_layer_sizes!r} instead."
-                )
-        return [int(size) for size in sizes]
 
     # --------------------------------------------------------------- predicting
     def _forward(self, X):

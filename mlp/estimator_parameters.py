@@ -1,10 +1,11 @@
 """The constructor parameters that ``MLPClassifier`` and ``MLPRegressor`` share:
-scikit-learn's MLP parameters, with their declared constraints, and mlp's own."""
+scikit-learn's MLP parameters, with their declared constraints, and mlp's own, and
+the checks that need more than a declared constraint."""
 
 import numbers
 
 import numpy
-from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils._param_validation import Interval, InvalidParameterError, Options, StrOptions
 
 from mlp.estimator_support import ACTIVATIONS
 
@@ -14,7 +15,8 @@ __all__ = ["MultilayerPerceptronParameters"]
 class MultilayerPerceptronParameters:
     """Stores the shared parameters and declares their constraints (scikit-learn's
     ``_parameter_constraints``); each estimator's ``__init__`` lists them with their
-    defaults, as scikit-learn requires."""
+    defaults, as scikit-learn requires. ``fit`` checks the rest: the hidden layer
+    sizes, and the numbers that must fit in the network's dtype."""
 
     _parameter_constraints: dict = {
         # Copied from scikit-learn's BaseMultilayerPerceptron (a private class whose
@@ -86,3 +88,28 @@ class MultilayerPerceptronParameters:
         self.dropout = dropout
         self.clip_norm = clip_norm
         self.scoring = scoring
+
+    def _hidden_layer_sizes(self):
+        """``hidden_layer_sizes`` as a list of positive ints (a single int is one layer)."""
+        sizes = self.hidden_layer_sizes
+        sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
+        for size in sizes:
+            if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
+                raise InvalidParameterError(
+                    f"The 'hidden_layer_sizes' parameter of {type(self).__name__} must be a "
+                    f"positive int or an array-like of positive ints. Got "
+                    f"{self.hidden_layer_sizes!r} instead."
+                )
+        return [int(size) for size in sizes]
+
+    def _check_range_of_parameters(self, dtype):
+        """Refuse a learning rate, L2 penalty or epsilon beyond the network's dtype
+        (infinity, or 1e39 in float32): the compiled graph would get an infinity."""
+        largest = float(numpy.finfo(dtype).max)
+        for name in ("learning_rate_init", "alpha", "epsilon"):
+            value = getattr(self, name)
+            if value > largest:
+                raise ValueError(
+                    f"Received an invalid value for `{name}`, expected a number at most "
+                    f"{largest:g} (the {dtype} network's largest). Received: {name}={value!r}"
+                )

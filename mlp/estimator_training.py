@@ -1,13 +1,18 @@
-"""scikit-learn's MLP parameters mapped onto the keyword arguments of
-``FeedForwardNetwork.train``, for ``MLPClassifier`` and ``MLPRegressor``."""
+"""What ``MLPClassifier`` and ``MLPRegressor`` hand the training loop: their
+parameters mapped onto one :class:`~mlp.training.TrainingSettings`, and the arrays
+scikit-learn validated as one :class:`~mlp.training.TrainingData`."""
 
 import warnings
 
 import numpy
 
 from mlp.estimator_support import print_iteration
+from mlp.network_data import network_targets
+from mlp.train_options import training_settings
+from mlp.training import TrainingData
+from mlp.validation import check_sample_weights
 
-__all__ = ["training_arguments", "batch_size"]
+__all__ = ["settings_for", "data_for", "training_arguments", "batch_size"]
 
 
 def batch_size(estimator, n_samples):
@@ -18,13 +23,49 @@ def batch_size(estimator, n_samples):
     if estimator.batch_size > n_samples:
         warnings.warn(
             "Got `batch_size` less than 1 or larger than sample size. It is going to be clipped",
-            stacklevel=6,
+            stacklevel=7,
         )
     return int(numpy.clip(estimator.batch_size, 1, n_samples))
 
 
+def settings_for(estimator, network, *, n_samples, weights, incremental, scorer, callback):
+    """The :class:`~mlp.training.TrainingSettings` of one training call of ``network``
+    (arguments as :func:`training_arguments`'s), checked as ``network.train`` checks its
+    options."""
+    options = training_arguments(estimator, n_samples=n_samples, weights=weights,
+                                 incremental=incremental, scorer=scorer, callback=callback)
+    return training_settings(network, n_samples, scorer is not None, **options)
+
+
+def data_for(network, training, scorer):
+    """The :class:`~mlp.training.TrainingData` of ``network`` from the estimator's
+    validated arrays: the targets become the network's (one-hot rows, indicators or
+    values in its dtype), the padded ``X`` is used as it is (the one copy of the rows).
+
+    Parameters
+    ----------
+    network : FeedForwardNetwork
+    training : tuple (X, targets, weights)
+        ``X`` from :func:`mlp.training_matrix.padded_matrix`, the estimator's targets
+        (labels' indices, indicators or values) and the row weights (or None).
+    scorer : ValidationScorer or None
+        Holds the validation rows, ``X_val`` already dense in the network's dtype.
+    """
+    X, targets, weights = training
+    n_samples = X.shape[0]
+    targets = network_targets(network, targets, n_samples)
+    if weights is not None:
+        weights = check_sample_weights(weights, n_samples, network.dtype)
+    if scorer is None:
+        return TrainingData(X, targets, weights)
+    X_val, y_val = scorer.validation_data
+    return TrainingData(X, targets, weights, X_val,
+                        network_targets(network, y_val, X_val.shape[0], name="validation_data[1]"))
+
+
 def training_arguments(estimator, *, n_samples, weights, incremental, scorer, callback):
-    """The arguments of ``network.train`` (after ``X`` and the targets) for one call.
+    """The options of ``network.train`` for one call (see
+    :func:`mlp.train_options.training_settings`), the data apart.
 
     Parameters
     ----------
@@ -47,7 +88,7 @@ def training_arguments(estimator, *, n_samples, weights, incremental, scorer, ca
     # No progress bar and none of the network's own ConvergenceWarnings: the
     # estimators print and warn as scikit-learn does.
     arguments = dict(target_cost=0.0, tol=float(estimator.tol), tol_rule="absolute", restarts=0,
-                     verbose=False, convergence_warnings=False, sample_weight=weights,
+                     verbose=False, convergence_warnings=False,
                      beta_1=float(estimator.beta_1), beta_2=float(estimator.beta_2),
                      epsilon=float(estimator.epsilon), keep_optimizer_state=incremental,
                      callback=callback)
@@ -78,8 +119,7 @@ def training_arguments(estimator, *, n_samples, weights, incremental, scorer, ca
         # Adam ignores learning_rate and momentum, as in scikit-learn.
         optimizer, momentum = "adam", 0.0
     if scorer is not None:
-        arguments.update(validation_data=scorer.validation_data, early_stopping=True,
-                         validation_score=scorer.hook)
+        arguments.update(early_stopping=True, validation_score=scorer.hook)
     if estimator.verbose:
         arguments["callback"] = _chain(print_iteration, callback)
     return dict(arguments, alpha=float(estimator.learning_rate_init),

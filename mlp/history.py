@@ -49,7 +49,8 @@ class History:
         ``max_fun`` cost evaluations), ``"early_stopping"`` (no validation
         improvement for ``patience`` epochs), ``"plateau"`` (no relative training
         improvement of ``tol`` for ``patience`` epochs: a converged fit, or a stall
-        that the restarts did not escape; for L-BFGS, SciPy's own convergence) or ``"interrupted"`` (Ctrl-C).
+        that the restarts did not escape; for L-BFGS, SciPy's own convergence) or
+        ``"interrupted"`` (Ctrl-C: the weights of the last finished compiled call).
     chance_level : bool
         True when the kept attempt ended with a cross-entropy within 5% of ``ln K``
         (K classes): the network predicts no better than the class frequencies; for

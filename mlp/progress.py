@@ -19,6 +19,7 @@ class Progress:
 
     def __enter__(self):
         if self.verbose:
+            # Imported only when a bar is shown: quiet training never loads tqdm.
             from tqdm.auto import tqdm
 
             total = self.epochs if self.epochs <= _LARGEST_TOTAL else None

@@ -13,11 +13,15 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _check_y, check_consistent_length, check_is_fitted
 
 from mlp.estimator_base import BaseMultilayerPerceptron
+from mlp.estimator_docs import document_parameters
 from mlp.estimator_support import naming, validate_data, with_callbacks
 
 __all__ = ["MLPRegressor"]
 
 
+# The docstring lists the parameters and attributes of this class alone;
+# document_parameters adds those it shares with MLPClassifier (mlp.estimator_docs).
+@document_parameters
 class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
     """Multi-layer perceptron regressor with the parameters of scikit-learn's, trained on
     the compiled graph of a :class:`FeedForwardNetwork` (``output="identity"``).
@@ -25,19 +29,14 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
     It minimises half the mean squared error plus scikit-learn's L2 term, as
     ``sklearn.neural_network.MLPRegressor`` does, with the same parameters, defaults
     and fitted attributes; the parameters it shares with :class:`mlp.MLPClassifier`
-    (all but ``loss`` and ``class_weight``) mean the same there, and its docstring
-    describes them. What differs from the classifier is said below.
+    (all but ``loss`` and ``class_weight``) mean the same there. What differs from
+    the classifier is said below.
 
     Parameters
     ----------
     loss : {"squared_error"}, default="squared_error"
         scikit-learn's ``"poisson"`` is refused (an InvalidParameterError naming
         ``loss``): the network has no exponential output.
-    hidden_layer_sizes, activation, solver, alpha, batch_size, learning_rate, \
-learning_rate_init, power_t, max_iter, shuffle, random_state, tol, verbose, \
-warm_start, momentum, nesterovs_momentum, validation_fraction, beta_1, beta_2, \
-epsilon, n_iter_no_change, max_fun, n_init, dtype, dropout, clip_norm
-        As :class:`mlp.MLPClassifier`'s.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the rows (a plain shuffle, as
         scikit-learn's split for regression) or use ``fit``'s ``X_val`` and
@@ -54,15 +53,10 @@ epsilon, n_iter_no_change, max_fun, n_init, dtype, dropout, clip_norm
     loss_ : float
         Training loss of the last epoch: ``0.5 * mean((y - prediction) ** 2)`` plus
         the L2 term scaled as scikit-learn's.
-    best_loss_ : float or None
-    loss_curve_ : list of float
     validation_scores_ : list of float or None
         Validation R^2 (or ``scoring``) per epoch with early stopping, else None.
     validation_loss_curve_ : list of float or None
         Validation loss (half the mean squared error) per epoch with early stopping.
-    best_validation_score_ : float or None
-    n_iter_, t_, coefs_, intercepts_, n_features_in_, feature_names_in_, n_layers_
-        As scikit-learn's.
     n_outputs_ : int
         Number of targets.
     out_activation_ : str

@@ -103,6 +103,15 @@ def _as_numeric_array(name, value):
     return array
 
 
+def _check_rows(name, array, n_samples):
+    """Refuse targets whose row count is not the inputs'."""
+    if array.shape[0] != n_samples:
+        raise ValueError(
+            f"`{name}` has {array.shape[0]} rows but X has {n_samples}. "
+            f"Received: {name} with shape {array.shape}"
+        )
+
+
 def _check_finite(name, array):
     """Refuse NaN and infinity, naming the first such entry."""
     if not numpy.isfinite(array).all():
@@ -180,11 +189,7 @@ def check_targets(targets, n_samples, n_classes, dtype, name="y", multilabel=Fal
             f"`{name}` must be a vector of integer labels or a 2-D one-hot matrix. "
             f"Received: {name} with shape {array.shape}"
         )
-    if array.shape[0] != n_samples:
-        raise ValueError(
-            f"`{name}` has {array.shape[0]} rows but X has {n_samples}. "
-            f"Received: {name} with shape {array.shape}"
-        )
+    _check_rows(name, array, n_samples)
     _check_finite(name, array)
     if array.ndim == 1:
         if multilabel:
@@ -281,11 +286,7 @@ def check_values(targets, n_samples, n_outputs, dtype, name="y"):
             f"`{name}` must be a vector or a matrix (n_samples, n_outputs) of target values. "
             f"Received: {name} with shape {array.shape}"
         )
-    if array.shape[0] != n_samples:
-        raise ValueError(
-            f"`{name}` has {array.shape[0]} rows but X has {n_samples}. "
-            f"Received: {name} with shape {array.shape}"
-        )
+    _check_rows(name, array, n_samples)
     if array.shape[1] != n_outputs:
         raise ValueError(
             f"`{name}` has {array.shape[1]} target column(s) but the network has "

@@ -498,9 +498,9 @@ def test_float32_range_of_data_and_parameters():
     X = GOOD_X.copy()
     X[3, 1] = 1e39
     with Quiet(), pytest.raises(ValueError, match=r"`X` holds X\[3, 1\]=1e\+39, outside the float32"):
-        MLPClassifier((3,), max_iter=2, dtype="float32").fit(X, GOOD_LABELS)
+        MLPClassifier((3,), max_iter=2, dtype="float32", random_state=0).fit(X, GOOD_LABELS)
     with pytest.raises(ValueError, match=r"`learning_rate_init`.*float32.*learning_rate_init=1e\+39"):
-        MLPClassifier((3,), learning_rate_init=1e39, dtype="float32").fit(GOOD_X, GOOD_LABELS)
+        MLPClassifier((3,), learning_rate_init=1e39, dtype="float32", random_state=0).fit(GOOD_X, GOOD_LABELS)
     network = fitted_network("float32")
     with Quiet(), pytest.raises(ValueError, match=r"`alpha`.*Received: alpha=1e\+39"):
         network.train(GOOD_X, GOOD_LABELS, alpha=1e39)

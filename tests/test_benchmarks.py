@@ -61,6 +61,7 @@ def _check_table(text, chart):
     return header
 
 
+@pytest.mark.slow
 def test_quick_benchmark_with_pytorch(tmp_path):
     # PyTorch is optional: where it is installed, its column must be there.
     pytest.importorskip("torch")
@@ -69,6 +70,7 @@ def test_quick_benchmark_with_pytorch(tmp_path):
     assert "PyTorch eager / mlp" in header
 
 
+@pytest.mark.slow
 def test_quick_benchmark_skips_pytorch_when_it_cannot_be_imported(tmp_path):
     text, chart = _run_quick(tmp_path, block_torch=True)
     header = _check_table(text, chart)
@@ -110,6 +112,7 @@ def test_the_memory_data_are_float32_seeded_and_about_five_percent_dense():
     assert (sparse_X.getnnz(axis=1) == 3).all(), "no column drawn twice in a row"
 
 
+@pytest.mark.slow
 def test_the_memory_benchmark_runs_each_case_in_a_fresh_process_and_reports_it():
     from benchmarks import compare, memory, report
 

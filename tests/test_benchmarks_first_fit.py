@@ -139,6 +139,7 @@ def test_summarize_keeps_medians_and_minimums():
 
 
 @needs_jax
+@pytest.mark.slow
 def test_one_small_first_fit_in_a_fresh_process_leaves_the_home_caches_alone(tmp_path):
     # The library end to end, in one child, two epochs: a fake HOME shows whether anything
     # was written to ~/.cache or ~/.pytensor instead of the run's own folder.

@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import threading
-import warnings
 from pathlib import Path
 
 import numpy
@@ -15,7 +14,7 @@ from sklearn.datasets import load_iris
 from sklearn.preprocessing import StandardScaler
 
 from mlp import compiled, engine
-from tests.conftest import make_network
+from tests.conftest import make_network, train_quietly
 
 DATA = Path(__file__).resolve().parent / "data"
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,12 +24,6 @@ needs_jax = pytest.mark.skipif(engine.jax is None, reason="Theano compiles with 
 def iris():
     X, y = load_iris(return_X_y=True)
     return StandardScaler().fit_transform(X), y
-
-
-def quiet_train(network, *arguments, **keywords):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return network.train(*arguments, **keywords)
 
 
 def counts_during(action):
@@ -48,7 +41,7 @@ def test_training_gives_the_weights_of_the_landed_numba_implementation(optimizer
     expected = numpy.load(DATA / "landed_weights.npz")
     X, y = iris()
     network = make_network([4, 6, 3], activation="tanh", random_state=3)
-    history = quiet_train(network, X, y, alpha=alpha, optimizer=optimizer, batch_size=batch_size,
+    history = train_quietly(network, X, y, alpha=alpha, optimizer=optimizer, batch_size=batch_size,
                           epochs=40, restarts=0, reg_lambda=1e-3, target_cost=0.0, patience=10**6)
     key = f"{optimizer}-{batch_size}"
     for i, (weights, bias) in enumerate(zip(network.weights, network.bias)):
@@ -65,13 +58,13 @@ def test_a_long_run_compiles_once_and_a_second_network_not_at_all():
     first = make_network([5, 7, 3], activation="tanh", random_state=0)
     settings = dict(optimizer="nesterov", alpha=0.01, batch_size=8, epochs=300, restarts=0,
                     target_cost=0.0, patience=10**6)
-    counted = counts_during(lambda: quiet_train(first, X, y, **settings))
+    counted = counts_during(lambda: train_quietly(first, X, y, **settings))
     # One program for the run's call shape: built and traced here, or loaded from a
     # previous run's disk cache; XLA compiles it at most once.
     assert counted["traces"] + counted["loaded"] == 1 and counted["compiles"] <= 1
     assert first.backend.n_samples == 0  # the data were released
     second = make_network([5, 7, 3], activation="tanh", random_state=1)
-    counted = counts_during(lambda: quiet_train(second, X, y, **settings))
+    counted = counts_during(lambda: train_quietly(second, X, y, **settings))
     assert counted == {"graphs": 0, "traces": 0, "compiles": 0, "cache_hits": 0, "loaded": 0}
 
 
@@ -94,6 +87,7 @@ def fit_in_a_new_process(cache_folder):
 
 
 @needs_jax
+@pytest.mark.slow
 def test_a_second_process_loads_every_program_and_compiles_nothing(tmp_path):
     cold = fit_in_a_new_process(tmp_path)
     assert cold["graphs"] >= 1 and cold["traces"] >= 1 and cold["compiles"] >= 1
@@ -105,6 +99,7 @@ def test_a_second_process_loads_every_program_and_compiles_nothing(tmp_path):
 
 
 @needs_jax
+@pytest.mark.slow
 def test_a_damaged_saved_program_is_built_again(tmp_path):
     cold = fit_in_a_new_process(tmp_path)
     for path in (tmp_path / "programs").iterdir():
@@ -120,7 +115,7 @@ def test_threads_train_and_predict_at_once_as_they_would_alone():
 
     def train(seed):
         network = make_network([4, 11, 3], activation="relu", random_state=seed)
-        quiet_train(network, X, y, **settings)
+        train_quietly(network, X, y, **settings)
         return network.weights, network.predict(X)
 
     alone = [train(seed) for seed in (0, 1, 2)]
@@ -156,6 +151,7 @@ SEARCH = ("import json, warnings\n"
 
 
 @needs_jax
+@pytest.mark.slow
 def test_two_worker_processes_fill_an_empty_cache_side_by_side(tmp_path):
     # GridSearchCV(n_jobs=2) on a new machine: two processes compile the same programs
     # at once and write them into the same folders.
@@ -195,7 +191,7 @@ def test_prepare_compiles_what_training_then_runs(architecture, dtype, optimizer
     assert network.backend.data is None
     generator = numpy.random.default_rng(0)
     X, y = generator.normal(size=(rows, architecture[0])), numpy.arange(rows) % architecture[-1]
-    counted = counts_during(lambda: quiet_train(
+    counted = counts_during(lambda: train_quietly(
         network, X, y, optimizer=optimizer, batch_size=batch_size, epochs=3, restarts=0,
         target_cost=0.0, patience=10**6))
     assert counted["traces"] == counted["loaded"] == counted["compiles"] == counted["cache_hits"] == 0
@@ -227,6 +223,7 @@ def fit_variant_in_a_new_process(cache_folder, dropout, clip_norm):
 
 
 @needs_jax
+@pytest.mark.slow
 def test_saved_programs_with_and_without_dropout_or_clipping_stay_apart(tmp_path):
     # Each variant's training program has its own file: a process never loads the plain
     # program for a network with dropout or clipping, or the other way round.

@@ -23,6 +23,8 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold
 import mlp
 from mlp import engine
 
+pytestmark = pytest.mark.slow
+
 distributed = pytest.importorskip("distributed")
 dask_array = pytest.importorskip("dask.array")
 joblib = pytest.importorskip("joblib")

@@ -1,7 +1,6 @@
 """Dropout: hidden layers' outputs dropped while training, never when predicting."""
 
 import pickle
-import warnings
 
 import numpy
 import pytest
@@ -11,7 +10,7 @@ from mlp import FeedForwardNetwork, NetworkBackend, compiled, engine
 from mlp.backend import padded_rows
 from mlp.dropout import dropout_masks, numpy_dropout_masks
 from mlp.layers import ReLULayer, SoftmaxLayer
-from tests.conftest import make_network
+from tests.conftest import make_network, train_quietly
 
 
 def draw_masks(key, rows, units, rates, dtype):
@@ -33,12 +32,6 @@ def relu_softmax_gradient(weights, bias, inputs, targets, mask):
     hidden_error = output_error @ weights[1] * mask * (before > 0)
     return [hidden_error.T @ inputs, output_error.T @ hidden,
             hidden_error.sum(axis=0), output_error.sum(axis=0)]
-
-
-def quiet_train(network, *arguments, **keywords):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return network.train(*arguments, **keywords)
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +83,7 @@ def test_masks_drop_the_rate_and_scale_the_rest():
 def test_predictions_are_deterministic_and_drop_nothing(digits):
     inputs, labels = digits
     network = make_network([64, 20, 10], activation="relu", random_state=0, dropout=0.5)
-    quiet_train(network, inputs[:300], labels[:300], optimizer="adam", alpha=0.01, batch_size=50,
+    train_quietly(network, inputs[:300], labels[:300], optimizer="adam", alpha=0.01, batch_size=50,
                 epochs=3)
     first, second = network.predict(inputs[300:340]), network.predict(inputs[300:340])
     numpy.testing.assert_array_equal(first, second)
@@ -104,7 +97,7 @@ def test_validation_losses_are_measured_without_dropout(digits):
     inputs, labels = digits
     network = make_network([64, 20, 10], activation="relu", random_state=0, dropout=0.5)
     validation = (inputs[300:400], labels[300:400])
-    history = quiet_train(network, inputs[:300], labels[:300], optimizer="adam", alpha=0.01,
+    history = train_quietly(network, inputs[:300], labels[:300], optimizer="adam", alpha=0.01,
                           batch_size=50, epochs=2, validation_data=validation, early_stopping=False)
     probabilities = network.predict(validation[0])
     loss = -numpy.mean(numpy.log(probabilities[numpy.arange(100), validation[1]]))
@@ -118,7 +111,7 @@ def test_the_same_random_state_trains_to_the_same_weights(digits, batch_size):
     def trained(random_state, dropout=0.3):
         network = make_network([64, 20, 10], activation="relu", random_state=random_state,
                                dropout=dropout)
-        quiet_train(network, inputs[:300], labels[:300], optimizer="adam", alpha=0.01,
+        train_quietly(network, inputs[:300], labels[:300], optimizer="adam", alpha=0.01,
                     batch_size=batch_size, epochs=5)
         return network.weights + network.bias
 
@@ -132,12 +125,12 @@ def test_the_same_random_state_trains_to_the_same_weights(digits, batch_size):
 def test_a_pickled_network_continues_with_the_same_masks(digits):
     inputs, labels = digits
     network = make_network([64, 20, 10], activation="elu", random_state=0, dropout=0.4)
-    quiet_train(network, inputs[:200], labels[:200], optimizer="adam", alpha=0.01, batch_size=50,
+    train_quietly(network, inputs[:200], labels[:200], optimizer="adam", alpha=0.01, batch_size=50,
                 epochs=2)
     copy = pickle.loads(pickle.dumps(network))
     assert copy.dropout == 0.4 and copy.layers[1].dropout == 0.4
     for one in (network, copy):
-        quiet_train(one, inputs[:200], labels[:200], optimizer="adam", alpha=0.01, batch_size=50,
+        train_quietly(one, inputs[:200], labels[:200], optimizer="adam", alpha=0.01, batch_size=50,
                     epochs=2)
     for one, two in zip(network.weights, copy.weights):
         numpy.testing.assert_array_equal(one, two)
@@ -146,7 +139,7 @@ def test_a_pickled_network_continues_with_the_same_masks(digits):
 def test_save_and_load_keep_the_rate_and_the_activation(tmp_path, digits):
     inputs, labels = digits
     network = make_network([64, 20, 10], activation="gelu", random_state=0, dropout=0.25)
-    quiet_train(network, inputs[:200], labels[:200], optimizer="adam", alpha=0.01, batch_size=50,
+    train_quietly(network, inputs[:200], labels[:200], optimizer="adam", alpha=0.01, batch_size=50,
                 epochs=2)
     network.save(tmp_path / "model.npz")
     loaded = FeedForwardNetwork.load(tmp_path / "model.npz")
@@ -163,7 +156,7 @@ def test_a_layer_list_sets_each_hidden_layers_rate(digits):
     network.backend = NetworkBackend(network)
     assert network.backend.dropout_rates == (0.0, 0.5)
     assert network.backend.dropout_layers == (1,)
-    history = quiet_train(network, inputs[:200], labels[:200], optimizer="adam", alpha=0.01,
+    history = train_quietly(network, inputs[:200], labels[:200], optimizer="adam", alpha=0.01,
                           batch_size=50, epochs=2)
     assert numpy.isfinite(history.loss).all()
 
@@ -197,8 +190,8 @@ def test_without_dropout_the_plain_program_is_compiled(xor_inputs, xor_labels):
     plain = make_network([2, 3, 2], random_state=0)
     dropped = make_network([2, 3, 2], random_state=0, dropout=0.1)
     assert plain.backend.dropout_key is None and plain.backend.dropout_layers == ()
-    quiet_train(plain, xor_inputs, xor_labels, epochs=2)
-    quiet_train(dropped, xor_inputs, xor_labels, epochs=2)
+    train_quietly(plain, xor_inputs, xor_labels, epochs=2)
+    train_quietly(dropped, xor_inputs, xor_labels, epochs=2)
     roles = {role for _, role in compiled._PROGRAMS}
     assert ("train", "momentum", False) in roles
     assert ("train", "momentum", False, ("dropout", (0,))) in roles
@@ -219,7 +212,7 @@ def test_digits_accuracy_with_and_without_dropout(digits):
     accuracies = {}
     for rate in (0.0, 0.2):
         network = make_network([64, 100, 10], activation="relu", random_state=0, dropout=rate)
-        quiet_train(network, inputs[:1200], labels[:1200], optimizer="adam", alpha=0.001,
+        train_quietly(network, inputs[:1200], labels[:1200], optimizer="adam", alpha=0.001,
                     batch_size=200, epochs=100, target_cost=0.0)
         accuracies[rate] = float((network.classify(inputs[1200:]) == labels[1200:]).mean())
     print(f"digits test accuracy by dropout rate: {accuracies}")
@@ -234,7 +227,7 @@ def test_epochs_rerun_after_a_stop_replay_their_masks(digits):
 
     def trained(epochs, patience):
         network = make_network([64, 20, 10], activation="relu", random_state=0, dropout=0.5)
-        history = quiet_train(network, inputs[:300], labels[:300], optimizer="adam", alpha=0.01,
+        history = train_quietly(network, inputs[:300], labels[:300], optimizer="adam", alpha=0.01,
                               epochs=epochs, patience=patience, tol=0.5, restarts=0)
         return network, history
 

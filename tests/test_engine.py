@@ -15,10 +15,15 @@ def test_engine_follows_the_environment_variable():
     assert engine.name == requested
 
 
-def test_only_engine_module_imports_an_engine():
+def test_only_the_engine_modules_import_an_engine():
+    # mlp.engine is the interface; its two loaders are the only imports of the engines.
     pattern = re.compile(r"^\s*(import|from)\s+(pytensor|theano)\b", re.MULTILINE)
     importers = sorted(path.name for path in PACKAGE.glob("*.py") if pattern.search(path.read_text()))
-    assert importers == ["engine.py"]
+    assert importers == ["engine_pytensor.py", "engine_theano.py"]
+    engine_users = re.compile(r"^\s*(import|from)\s+mlp\.engine_|^\s*from\s+mlp\s+import\s+engine_",
+                              re.MULTILINE)
+    users = sorted(path.name for path in PACKAGE.glob("*.py") if engine_users.search(path.read_text()))
+    assert users == ["engine.py"]
 
 
 def test_softmax_normalises_each_row():
@@ -57,7 +62,7 @@ def blas_library():
 
     import pytest
 
-    from mlp.engine import _scipy_openblas_folder
+    from mlp.engine_theano import _scipy_openblas_folder
     if engine.name != "theano":
         pytest.skip("only Theano's C code links a BLAS")
     folder = _scipy_openblas_folder()
@@ -77,7 +82,7 @@ def test_the_readmes_install_links_the_engine_to_scipy_openblas():
 
 
 def test_every_renamed_blas_routine_is_in_the_library():
-    from mlp.engine import _BLAS_PREFIX, _renamed_routines
+    from mlp.engine_theano import _BLAS_PREFIX, _renamed_routines
     library = blas_library()
     missing = [name for name in _renamed_routines() if not hasattr(library, _BLAS_PREFIX + name)]
     assert missing == []
@@ -88,7 +93,7 @@ def test_every_blas_routine_the_engine_calls_is_renamed():
     # would be an undefined symbol when a compiled module loads.
     import importlib
 
-    from mlp.engine import _renamed_routines
+    from mlp.engine_theano import _renamed_routines
     blas_library()
     package = Path(importlib.import_module(f"{engine.name}.tensor").__file__).parent
     pattern = re.compile(r"\b(?:[sdcz](?:gemm|gemv|ger|gerc|geru|dot|dotu|dotc|axpy|scal|copy|swap"
@@ -103,10 +108,10 @@ def test_every_blas_routine_the_engine_calls_is_renamed():
 
 
 def test_no_blas_flags_without_the_library(monkeypatch):
-    from mlp import engine as engine_module
-    monkeypatch.setattr(engine_module, "_OPENBLAS_FILES", ("libno_such_blas.so",))
-    assert engine_module._scipy_openblas_folder() is None
-    assert engine_module._blas_flags() == ""
+    from mlp import engine_theano
+    monkeypatch.setattr(engine_theano, "_OPENBLAS_FILES", ("libno_such_blas.so",))
+    assert engine_theano._scipy_openblas_folder() is None
+    assert engine_theano._blas_flags() == ""
 
 
 def test_jax_keeps_float64_and_a_persistent_cache():
@@ -120,7 +125,7 @@ def test_jax_keeps_float64_and_a_persistent_cache():
 
 
 def test_the_cache_folder_follows_the_environment(monkeypatch, tmp_path):
-    from mlp.engine import _cache_folder
+    from mlp.engine_pytensor import _cache_folder
     monkeypatch.setenv("MLP_CACHE_DIR", str(tmp_path / "mine"))
     assert _cache_folder() == str(tmp_path / "mine" / "jax")
     monkeypatch.delenv("MLP_CACHE_DIR")
@@ -134,15 +139,15 @@ def test_a_too_old_pytensor_is_named(monkeypatch):
 
     import pytest
 
-    from mlp import engine as engine_module
+    from mlp import engine_pytensor
     monkeypatch.setitem(sys.modules, "pytensor", types.SimpleNamespace(__version__="2.18.1"))
     with pytest.raises(ImportError, match=r"PyTensor >= 3\.0.*PyTensor 2\.18\.1 is installed"):
-        engine_module._load_pytensor()
+        engine_pytensor.load()
 
 
 def test_importing_mlp_leaves_the_environment_unchanged():
     # Theano reads THEANO_FLAGS at import; mlp gives it BLAS flags there and puts the
-    # variable back (README: "Engines"). Nothing else is set either.
+    # variable back (README: "Engines and devices"). Nothing else is set either.
     script = ("import json, os; before = dict(os.environ); import mlp; "
               "print(json.dumps([before == dict(os.environ), "
               "sorted(set(os.environ.items()) ^ set(before.items()))]))")

@@ -136,7 +136,7 @@ def test_bad_validation_sets_are_refused_naming_them(iris, keywords, error, mess
 
 def test_regressor_y_val_needs_as_many_targets_as_y(diabetes):
     X_train, X_val, y_train, y_val = diabetes
-    regressor = MLPRegressor(hidden_layer_sizes=(5,), early_stopping=True, max_iter=5)
+    regressor = MLPRegressor(hidden_layer_sizes=(5,), early_stopping=True, max_iter=5, random_state=0)
     with pytest.raises(ValueError, match=r"y_val has 2 targets but y has 1"):
         regressor.fit(X_train, y_train, X_val=X_val, y_val=numpy.c_[y_val, y_val])
     assert not hasattr(regressor, "coefs_")
@@ -185,7 +185,7 @@ def test_classifier_scorer_that_needs_probabilities(iris):
 
 def test_an_unknown_scorer_name_is_refused_naming_scoring(iris):
     X_train, _, y_train, _ = iris
-    classifier = MLPClassifier((5,), early_stopping=True, scoring="no_such_score", max_iter=5)
+    classifier = MLPClassifier((5,), early_stopping=True, scoring="no_such_score", max_iter=5, random_state=0)
     with pytest.raises(ValueError, match=r"`scoring`.*Received: scoring='no_such_score'"):
         classifier.fit(X_train, y_train)
     assert not hasattr(classifier, "coefs_")
@@ -321,7 +321,8 @@ def test_bad_new_options_raise_invalid_parameter_error(iris, parameters, name):
 
 def test_a_scorer_for_the_other_task_is_named_and_changes_nothing(diabetes):
     X_train, _, y_train, _ = diabetes
-    regressor = MLPRegressor(hidden_layer_sizes=(3,), early_stopping=True, scoring="accuracy", max_iter=3)
+    regressor = MLPRegressor(hidden_layer_sizes=(3,), early_stopping=True, scoring="accuracy", max_iter=3,
+                             random_state=0)
     with pytest.raises(ValueError, match=r"scoring='accuracy': continuous is not supported"):
         regressor.fit(X_train, y_train)
     assert not hasattr(regressor, "coefs_")

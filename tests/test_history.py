@@ -1,5 +1,7 @@
 """History: the per-epoch record, its regression and score curves, and its plot."""
 
+import sys
+
 import numpy
 import pytest
 
@@ -61,3 +63,45 @@ def test_the_plot_draws_the_accuracy_of_a_classifier(monkeypatch, tmp_path):
                       validation_accuracy=[0.5, 0.8], validation_score=[0.5, 0.8])
     _, scores, name = drawn_labels(monkeypatch, tmp_path, history)
     assert scores == ["validation accuracy"] and name == "accuracy"
+
+
+def test_history_plot_writes_a_png(iris, tmp_path, quiet_train):
+    X_train, X_test, y_train, y_test = iris
+    network = make_network([4, 8, 3], random_state=1)
+    history = quiet_train(network, X_train, y_train, alpha=0.05, epochs=5, batch_size=16,
+                          validation_data=(X_test, y_test))
+    path = tmp_path / "curves.png"
+    history.plot(path)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_history_plot_names_the_missing_package(monkeypatch, tmp_path):
+    from mlp import History
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with pytest.raises(ImportError, match="matplotlib"):
+        History(loss=[1.0], total_loss=[1.0]).plot(tmp_path / "x.png")
+
+
+def test_history_plot_leaves_the_backend_and_pyplot_alone(tmp_path, monkeypatch):
+    matplotlib = pytest.importorskip("matplotlib")
+    pyplot = pytest.importorskip("matplotlib.pyplot")
+    from mlp import History
+
+    previous_backend = matplotlib.get_backend()
+    pyplot.switch_backend("svg")  # the user's choice, not the Agg that plot draws with
+    figure = pyplot.figure()
+    try:
+        def refuse(*arguments, **keywords):
+            raise AssertionError("History.plot must not change the user's matplotlib backend")
+
+        monkeypatch.setattr(matplotlib, "use", refuse)
+        monkeypatch.setattr(pyplot, "switch_backend", refuse)
+        History(loss=[1.0, 0.5], total_loss=[1.1, 0.6], best_epoch=2).plot(tmp_path / "curves.png")
+        monkeypatch.undo()
+        assert matplotlib.get_backend() == "svg"
+        assert pyplot.gcf() is figure and pyplot.get_fignums() == [figure.number]
+        assert (tmp_path / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    finally:
+        monkeypatch.undo()
+        pyplot.close(figure)
+        pyplot.switch_backend(previous_backend)

@@ -1,4 +1,3 @@
-import functools
 import math
 import os
 import signal
@@ -8,7 +7,7 @@ import numpy
 import pytest
 
 from mlp import ConvergenceWarning, DivergenceError, FeedForwardNetwork, History
-from tests.conftest import make_network
+from tests.conftest import counted, make_network, wrap_calls
 
 SEED_INPUTS = numpy.array([[0., 0.], [0., 1.], [1., 0.], [1., 1.], [0., 0.], [0., 1.], [1., 0.], [1., 1.]])
 SEED_TARGETS = numpy.array([[0., 1.], [1., 0.], [1., 0.], [0., 1.], [0., 1.], [1., 0.], [1., 0.], [0., 1.]])
@@ -153,26 +152,6 @@ def test_divergence_restores_finite_weights_and_says_so(xor_inputs, xor_labels):
         network.train(xor_inputs, xor_labels, alpha=1e308, momentum=0.99)
     assert all(numpy.isfinite(w).all() for w in network.weights + network.bias)
     assert numpy.isfinite(network.predict(xor_inputs)).all()
-
-
-def wrap_calls(monkeypatch, backend, wrapper):
-    """Make every compiled training call of the backend go through ``wrapper``."""
-    monkeypatch.setattr(backend, "train_steps", wrapper(backend.train_steps))
-
-
-def counted(call, action, at_call):
-    """Wrap ``call`` so that ``action(call, arguments)`` replaces its ``at_call``-th use."""
-    calls = []
-
-    def wrapped(*arguments, **keywords):
-        plan = arguments[1]  # an index matrix, or a number of full-batch steps
-        calls.append(plan if isinstance(plan, int) else plan.shape[0])
-        bound = functools.partial(call, **keywords)
-        if len(calls) == at_call:
-            return action(bound, arguments)
-        return bound(*arguments)
-    wrapped.steps = calls
-    return wrapped
 
 
 def test_ctrl_c_stops_after_the_call_and_keeps_the_weights(xor_inputs, xor_labels, monkeypatch):

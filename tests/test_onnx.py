@@ -192,8 +192,9 @@ def test_inputs_and_outputs_are_skl2onnx_ones():
         reference = MLPClassifier(hidden_layer_sizes=(4,), max_iter=5, random_state=0).fit(X, labels)
         theirs = skl2onnx.to_onnx(reference, X[:1], options={"zipmap": False})
         assert signature(ours) == signature(theirs), labels.dtype
-    ours = mlp.to_onnx(mlp.MLPRegressor(hidden_layer_sizes=(4,), max_iter=5).fit(X, X[:, 0]), X[:1])
-    reference = MLPRegressor(hidden_layer_sizes=(4,), max_iter=5).fit(X, X[:, 0])
+    regressor = mlp.MLPRegressor(hidden_layer_sizes=(4,), max_iter=5, random_state=0).fit(X, X[:, 0])
+    ours = mlp.to_onnx(regressor, X[:1])
+    reference = MLPRegressor(hidden_layer_sizes=(4,), max_iter=5, random_state=0).fit(X, X[:, 0])
     assert signature(ours) == signature(skl2onnx.to_onnx(reference, X[:1]))
 
 
@@ -221,7 +222,7 @@ def test_unsupported_or_unfitted_models_are_refused():
     from sklearn.neural_network import MLPClassifier
 
     with pytest.raises(TypeError, match="`model`.*sklearn.neural_network"):
-        mlp.to_onnx(MLPClassifier(max_iter=5).fit(X, y), X[:1])
+        mlp.to_onnx(MLPClassifier(max_iter=5, random_state=0).fit(X, y), X[:1])
     from sklearn.exceptions import NotFittedError
 
     with pytest.raises(NotFittedError, match="unfitted MLPClassifier for `model`"):

@@ -1,0 +1,174 @@
+"""What a compiled program runs, built from the graphs of ``mlp.graphs``: the forward
+pass, a training run (a loop over the steps) and the L-BFGS objective.
+
+Each builder returns a function ``build(layers, placeholders)`` that
+:func:`mlp.compiled.program` calls once per signature. With PyTensor a training run is
+ONE compiled call: a ``fori_loop`` over the steps, with the parameters, optimiser state
+and data passed in and returned as device arrays (:func:`_jax_loop`). With Theano,
+each step is one call of a compiled Theano function, looped in Python
+(:func:`_python_loop`).
+"""
+
+import numpy
+
+from mlp import engine, graphs
+from mlp.dropout import dropout_masks, numpy_dropout_masks
+
+__all__ = ["forward", "training_run", "objective", "FULL_BATCH_STEPS"]
+
+# The most full-batch steps in one call. Full-batch calls all have this shape (the
+# loop runs the steps asked for), so that a run of any length compiles once.
+FULL_BATCH_STEPS = 4096
+
+
+def forward(layers, placeholders):
+    """``run(inputs, parameters) -> output``."""
+    executable = engine.executable(*graphs.forward_graph(layers, placeholders))
+
+    def run(inputs, parameters):
+        return executable(inputs, *parameters)[0]
+
+    return run
+
+
+def training_run(optimizer, regularize_bias, batched, dropout=(), clip=False):
+    """A builder of ``run(carried, data, batches, n_steps, hyper, rates=None, clip_norm=None)``.
+
+    ``run`` makes the first ``n_steps`` steps of ``optimizer`` from the parameters and
+    state ``carried``; ``batches`` holds one row of indices per step (None for
+    full-batch steps). It returns the new carried values, an array ``(length, 2)`` of
+    the data term and full cost of each step (rows past ``n_steps`` are zero) and
+    whether every carried value is finite.
+
+    With ``dropout`` (indices of the hidden layers that take masks), ``carried`` ends
+    with a random key (two uint32, returned advanced) from which each step's masks
+    are drawn, and ``rates`` holds those layers' dropout rates: on XLA the masks are
+    drawn inside the compiled loop (:func:`mlp.dropout.dropout_masks`), on Theano with
+    NumPy (:func:`mlp.dropout.numpy_dropout_masks`). With ``clip``, ``clip_norm`` is the largest global
+    norm of a step's gradient.
+    """
+    def build(layers, placeholders):
+        inputs, outputs, carried = graphs.step_graph(layers, placeholders, optimizer,
+                                                     regularize_bias, batched, dropout, clip)
+        step = engine.executable(inputs, outputs)
+        penalty = engine.executable(*graphs.penalty_graph(layers, placeholders, regularize_bias))
+        counts = (carried, len(placeholders.parameters))
+        if engine.jax is None:
+            return _python_loop(step, penalty, counts, batched, dropout)
+        return _jax_loop(step, penalty, counts, batched, dropout)
+
+    return build
+
+
+def _mask_shape(values, data, batches, batched, dropout):
+    """Rows of a step and units of each masked hidden layer (``weights[i]`` is
+    ``(units, n_in)`` for hidden layer ``i``)."""
+    rows = batches.shape[1] if batched else data[0].shape[0]
+    return rows, [values[index].shape[0] for index in dropout]
+
+
+def _jax_loop(step, penalty, counts, batched, dropout):
+    lax, numpy_like, random = engine.jax.lax, engine.jax.numpy, engine.jax.random
+    carried_count, parameter_count = counts
+
+    def run(carried, data, batches, n_steps, hyper, rates=None, clip_norm=None):
+        length = batches.shape[0] if batched else FULL_BATCH_STEPS
+        costs = numpy_like.zeros((length, 2), dtype=carried[0].dtype)
+        reg_lambda = hyper[0]
+        zero = numpy_like.zeros((), dtype=costs.dtype)
+        rows_count, units = _mask_shape(carried, data, batches, batched, dropout)
+        clipping = () if clip_norm is None else (clip_norm,)
+
+        def body(index, loop):
+            values, costs, key = loop
+            rows = (lax.dynamic_index_in_dim(batches, index, keepdims=False),) if batched else ()
+            masks = ()
+            if dropout:
+                key, step_key = random.split(key)
+                masks = dropout_masks(step_key, rows_count, units, rates, costs.dtype)
+            outputs = step(*values, *data, *rows, *hyper, *masks, *clipping)
+            data_cost = outputs[carried_count].astype(costs.dtype)
+            # The penalty of the parameters before the step, only where it counts.
+            penalty_value = lax.cond(reg_lambda != 0,
+                                     lambda parameters: penalty(*parameters)[0].astype(costs.dtype),
+                                     lambda parameters: zero, values[:parameter_count])
+            step_costs = numpy_like.stack([data_cost, data_cost + reg_lambda * penalty_value])
+            costs = lax.dynamic_update_index_in_dim(costs, step_costs, index, axis=0)
+            return tuple(outputs[:carried_count]), costs, key
+
+        # The random key rides in the loop beside the parameters (None without dropout:
+        # no leaves, the plain program).
+        key = carried[carried_count] if dropout else None
+        loop = (tuple(carried[:carried_count]), costs, key)
+        if batched:
+            values, costs, key = lax.fori_loop(0, n_steps, body, loop)
+        else:
+            # Four full-batch steps an iteration: a full-batch step of a small network
+            # is a few microseconds of many tiny kernels, which XLA runs faster in a
+            # longer loop body (measured on XOR: 0.75 against 0.95 microseconds a step).
+            def four_steps(group, loop):
+                for offset in range(4):
+                    loop = body(4 * group + offset, loop)
+                return loop
+
+            loop = lax.fori_loop(0, n_steps // 4, four_steps, loop)
+            values, costs, key = lax.fori_loop(n_steps - n_steps % 4, n_steps, body, loop)
+        finite = numpy_like.stack([numpy_like.isfinite(value).all() for value in values]).all()
+        return values + ((key,) if dropout else ()), costs, finite
+
+    return run
+
+
+def _python_loop(step, penalty, counts, batched, dropout):
+    carried_count, parameter_count = counts
+
+    def run(carried, data, batches, n_steps, hyper, rates=None, clip_norm=None):
+        values = list(carried[:carried_count])
+        costs = numpy.zeros((n_steps, 2))
+        reg_lambda = float(hyper[0])
+        clipping = [] if clip_norm is None else [clip_norm]
+        key = carried[carried_count] if dropout else None
+        generator = numpy.random.default_rng(key) if dropout and n_steps else None
+        rows_count, units = _mask_shape(values, data, batches, batched, dropout)
+        for index in range(n_steps):
+            rows = [batches[index]] if batched else []
+            masks = []
+            if dropout:
+                masks = numpy_dropout_masks(generator, rows_count, units, rates, values[0].dtype)
+            outputs = step(*values, *data, *rows, *hyper, *masks, *clipping)
+            penalty_value = float(penalty(*values[:parameter_count])[0]) if reg_lambda else 0.0
+            data_cost = float(outputs[carried_count])
+            costs[index] = data_cost, data_cost + reg_lambda * penalty_value
+            values = outputs[:carried_count]
+        finite = all(numpy.isfinite(value).all() for value in values)
+        if generator is not None:
+            # The next call's key, drawn from this one's stream: calls continue it.
+            key = generator.integers(0, 2**32, size=2, dtype=numpy.uint32)
+        return list(values) + ([key] if dropout else []), costs, finite
+
+    return run
+
+
+def objective(regularize_bias, shapes):
+    """A builder of ``run(flat_parameters, data, reg_lambda) -> (data_cost, cost, flat_gradient)``.
+
+    ``shapes`` are the parameters' shapes, in the order of the flat vector.
+    """
+    sizes = [int(numpy.prod(shape)) for shape in shapes]
+    bounds = numpy.cumsum([0] + sizes)
+
+    def build(layers, placeholders):
+        inputs, outputs = graphs.objective_graph(layers, placeholders, regularize_bias)
+        executable = engine.executable(inputs, outputs)
+        dtype = placeholders.dtype
+        concatenate = numpy.concatenate if engine.jax is None else engine.jax.numpy.concatenate
+
+        def run(flat, data, reg_lambda):
+            parameters = [flat[start:stop].reshape(shape).astype(dtype)
+                          for start, stop, shape in zip(bounds[:-1], bounds[1:], shapes)]
+            data_cost, cost, *gradients = executable(*parameters, *data, reg_lambda)
+            return data_cost, cost, concatenate([gradient.ravel() for gradient in gradients])
+
+        return run
+
+    return build
