@@ -7,7 +7,7 @@ the backend owns) and the symbolic ``hyper`` parameters (learning rate, momentum
 Adam's betas and epsilon).
 """
 
-from mlp import engine
+from mlp import engine, objectives
 
 __all__ = ["momentum", "nesterov", "adam", "RULES", "clip_by_global_norm"]
 
@@ -31,8 +31,8 @@ def clip_by_global_norm(gradients, clip_norm):
     list of symbolic tensors
         The clipped gradients, in the same order.
     """
-    squares = [(gradient**2).sum() for gradient in gradients]
-    norm = sum(squares[1:], squares[0]) ** 0.5
+    # The sum of squares is the L2 penalty's, summed in the gradients' own type.
+    norm = objectives.l2_penalty(gradients) ** 0.5
     # clip_norm / max(norm, clip_norm) is min(1, clip_norm / norm) without dividing by
     # a zero norm; an infinite or NaN norm gives NaN, which the divergence guard sees.
     scale = clip_norm / engine.tensor.maximum(norm, clip_norm)
