@@ -152,7 +152,10 @@ def run_attempt(backend, data, settings, interrupt, attempt_number, generator, p
     while epoch < settings.epochs and stopped == "epochs":
         epochs_now = 1
         if many_epochs_per_call and steps_per_epoch == 1:
-            epochs_now = min(chunk, settings.epochs - epoch)
+            # Epochs in which no rule can stop (the target out of reach, the plateau
+            # rule's patience not spent) need no short call to stop in.
+            sure = settings.patience - monitor.since_improvement if settings.target_cost <= 0 else 0
+            epochs_now = min(max(chunk, sure), most_epochs, settings.epochs - epoch)
             chunk = min(2 * chunk, most_epochs)
         elif many_epochs_per_call:
             epochs_now = min(settings.epochs - epoch, most_epochs,

@@ -79,8 +79,13 @@ def _jax_loop(step, penalty, counts, batched, dropout):
         rows_count, units = _mask_shape(carried, data, batches, batched, dropout)
         clipping = () if clip_norm is None else (clip_norm,)
 
+        def penalty_of(parameters):
+            return lax.cond(reg_lambda != 0,
+                            lambda parameters: penalty(*parameters)[0].astype(costs.dtype),
+                            lambda parameters: zero, parameters)
+
         def body(index, loop):
-            values, costs, key = loop
+            values, costs, key, penalty_before = loop
             rows = (lax.dynamic_index_in_dim(batches, index, keepdims=False),) if batched else ()
             masks = ()
             if dropout:
@@ -88,20 +93,19 @@ def _jax_loop(step, penalty, counts, batched, dropout):
                 masks = dropout_masks(step_key, rows_count, units, rates, costs.dtype)
             outputs = step(*values, *data, *rows, *hyper, *masks, *clipping)
             data_cost = outputs[carried_count].astype(costs.dtype)
-            # The penalty of the parameters before the step, only where it counts.
-            penalty_value = lax.cond(reg_lambda != 0,
-                                     lambda parameters: penalty(*parameters)[0].astype(costs.dtype),
-                                     lambda parameters: zero, values[:parameter_count])
-            step_costs = numpy_like.stack([data_cost, data_cost + reg_lambda * penalty_value])
+            step_costs = numpy_like.stack([data_cost, data_cost + reg_lambda * penalty_before])
             costs = lax.dynamic_update_index_in_dim(costs, step_costs, index, axis=0)
-            return tuple(outputs[:carried_count]), costs, key
+            new_values = tuple(outputs[:carried_count])
+            # The penalty before the next step, of the values just written: read after
+            # the update, it lets XLA write the new parameters in place.
+            return new_values, costs, key, penalty_of(new_values[:parameter_count])
 
         # The random key rides in the loop beside the parameters (None without dropout:
         # no leaves, the plain program).
         key = carried[carried_count] if dropout else None
-        loop = (tuple(carried[:carried_count]), costs, key)
+        loop = (tuple(carried[:carried_count]), costs, key, penalty_of(tuple(carried[:parameter_count])))
         if batched:
-            values, costs, key = lax.fori_loop(0, n_steps, body, loop)
+            values, costs, key, _ = lax.fori_loop(0, n_steps, body, loop)
         else:
             # Four full-batch steps an iteration: a full-batch step of a small network
             # is a few microseconds of many tiny kernels, which XLA runs faster in a
@@ -112,7 +116,7 @@ def _jax_loop(step, penalty, counts, batched, dropout):
                 return loop
 
             loop = lax.fori_loop(0, n_steps // 4, four_steps, loop)
-            values, costs, key = lax.fori_loop(n_steps - n_steps % 4, n_steps, body, loop)
+            values, costs, key, _ = lax.fori_loop(n_steps - n_steps % 4, n_steps, body, loop)
         finite = numpy_like.stack([numpy_like.isfinite(value).all() for value in values]).all()
         return values + ((key,) if dropout else ()), costs, finite
 

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from mlp import engine
 
 PACKAGE = Path(__file__).resolve().parent.parent / "mlp"
@@ -155,3 +157,51 @@ def test_importing_mlp_leaves_the_environment_unchanged():
                             timeout=300, check=True)
     unchanged, differences = json.loads(result.stdout.strip().splitlines()[-1])
     assert unchanged, differences
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("rows, outputs, inputs, copied", [
+    (300, 40, 30, True),     # a batch of 256 rows or more: g.T copied out
+    (64, 256, 256, False),   # a mid-sized batch: XLA's product summed over the rows
+    (4, 3, 2, True),         # a tiny product: copied out
+])
+def test_weight_gradients_reach_xla_in_the_chosen_form_with_numpys_values(
+        dtype, rows, outputs, inputs, copied):
+    if engine.jax is None:
+        pytest.skip("the rewrite is the PyTensor engine's")
+    import numpy
+    tensor = engine.tensor
+    h, weights, scale = (tensor.matrix(name, dtype=dtype) for name in ("h", "weights", "scale"))
+    cost = (tensor.tanh(tensor.dot(h, weights.T)) * scale).sum()
+    gradient = engine.grad(cost, weights)
+    function = engine.executable([h, weights, scale], [gradient])
+    generator = numpy.random.default_rng(0)
+    values = [generator.normal(size=shape).astype(dtype)
+              for shape in ((rows, inputs), (outputs, inputs), (rows, outputs))]
+    lowered = engine.jax.jit(function).lower(*values).as_text()
+    assert ("optimization_barrier" in lowered) == copied
+    deltas = (1 - numpy.tanh(values[0].astype(float) @ values[1].T.astype(float)) ** 2) * values[2]
+    expected = deltas.T @ values[0].astype(float)
+    tolerance = 1e-4 if dtype == "float32" else 1e-10
+    result = numpy.asarray(function(*values)[0])
+    assert result.dtype == dtype
+    numpy.testing.assert_allclose(result, expected, rtol=tolerance, atol=tolerance * rows)
+
+
+def test_the_rewrite_leaves_no_product_summed_over_the_rows():
+    if engine.jax is None:
+        pytest.skip("the rewrite is the PyTensor engine's")
+    import pytensor
+    from pytensor.graph.fg import FunctionGraph
+
+    from mlp import graphs
+    from mlp.engine_pytensor import _weight_gradient_rewrite
+    from tests.conftest import make_network
+    network = make_network([256, 512, 512, 10], activation="relu")
+    placeholders = graphs.Placeholders(3, "float32")
+    inputs, outputs, _ = graphs.step_graph(network.layers, placeholders, "momentum", True, True)
+    graph = FunctionGraph(inputs, outputs, clone=True)
+    _weight_gradient_rewrite(pytensor)(graph)
+    names = [type(node.op).__name__ for node in graph.toposort()]
+    # Five products remain: the forward pass's three and the backward pass's two.
+    assert names.count("WeightGradient") == 3 and names.count("Dot") == 5

@@ -69,3 +69,30 @@ def test_divergence_error_is_a_value_error(iris):
     network = make_network([4, 8, 3], random_state=1)
     with pytest.raises(ValueError, match="The cost became .* smaller learning rate"):
         network.train(X_train * 1e150, y_train, alpha=1e150, epochs=50, batch_size=16)
+
+
+def test_full_batch_epochs_no_rule_can_stop_run_in_the_fewest_calls(monkeypatch, xor_inputs,
+                                                                   xor_labels):
+    # With the target out of reach and the plateau rule's patience not spent, the calls
+    # need not start short to stop in; the steps and weights are the same either way.
+    from mlp.backend import NetworkBackend
+    train_steps = NetworkBackend.train_steps
+    runs = {}
+    for target_cost in (0.0, 1e-300):
+        calls = []
+
+        def recording(self, optimizer, batches, *arguments, calls=calls, **keywords):
+            calls.append(batches)
+            return train_steps(self, optimizer, batches, *arguments, **keywords)
+
+        monkeypatch.setattr(NetworkBackend, "train_steps", recording)
+        network = make_network([2, 2, 2], random_state=0)
+        history = network.train(xor_inputs, xor_labels, alpha=0.5, momentum=0.9, epochs=5000,
+                                target_cost=target_cost, patience=10**9, restarts=0)
+        runs[target_cost] = calls, network.weights + network.bias, history.loss
+    calls, weights, loss = runs[0.0]
+    growing_calls, growing_weights, growing_loss = runs[1e-300]
+    assert calls == [4096, 904] and growing_calls[:3] == [64, 128, 256]
+    assert sum(growing_calls) == 5000 and loss == growing_loss
+    for first, second in zip(weights, growing_weights):
+        assert first.tobytes() == second.tobytes()
