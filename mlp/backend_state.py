@@ -12,7 +12,7 @@ import numpy
 from mlp import objectives
 from mlp.init import initial_parameters
 from mlp.store import Parameter, many_to_device, to_numpy
-from mlp.training_matrix import padded_base, padded_rows
+from mlp.training_matrix import aligned_zeros, padded_base, padded_rows
 
 __all__ = ["NetworkState"]
 
@@ -151,14 +151,15 @@ class NetworkState:
         n_samples = inputs.shape[0]
         rows = padded_rows(n_samples + 1)
         # Inputs made by mlp.training_matrix.padded_matrix are already padded: no second
-        # copy of the largest array.
+        # copy of the largest array. Aligned arrays are used by JAX as they are, not
+        # copied again.
         padded_inputs = padded_base(inputs, self.dtype)
         if padded_inputs is None:
-            padded_inputs = numpy.zeros((rows, inputs.shape[1]), dtype=self.dtype)
+            padded_inputs = aligned_zeros((rows, inputs.shape[1]), self.dtype)
             padded_inputs[:n_samples] = inputs
-        padded_targets = numpy.zeros((rows, targets.shape[1]), dtype=self.dtype)
+        padded_targets = aligned_zeros((rows, targets.shape[1]), self.dtype)
         padded_targets[:n_samples] = targets
-        padded_weights = numpy.zeros(rows, dtype=self.dtype)
+        padded_weights = aligned_zeros((rows,), self.dtype)
         padded_weights[:n_samples] = 1 if sample_weights is None else sample_weights
         self.data = tuple(many_to_device([padded_inputs, padded_targets, padded_weights]))
         self.n_samples = n_samples

@@ -80,6 +80,7 @@ def _jax_loop(step, penalty, counts, batched, dropout):
         clipping = () if clip_norm is None else (clip_norm,)
 
         def penalty_of(parameters):
+            # The L2 penalty, only where it counts.
             return lax.cond(reg_lambda != 0,
                             lambda parameters: penalty(*parameters)[0].astype(costs.dtype),
                             lambda parameters: zero, parameters)
@@ -96,8 +97,8 @@ def _jax_loop(step, penalty, counts, batched, dropout):
             step_costs = numpy_like.stack([data_cost, data_cost + reg_lambda * penalty_before])
             costs = lax.dynamic_update_index_in_dim(costs, step_costs, index, axis=0)
             new_values = tuple(outputs[:carried_count])
-            # The penalty before the next step, of the values just written: read after
-            # the update, it lets XLA write the new parameters in place.
+            # The next step's penalty, of the values just written: read after the
+            # update, not before it, the parameters leave XLA fewer copies to make.
             return new_values, costs, key, penalty_of(new_values[:parameter_count])
 
         # The random key rides in the loop beside the parameters (None without dropout:

