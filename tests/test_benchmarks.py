@@ -131,3 +131,28 @@ def test_the_memory_benchmark_runs_each_case_in_a_fresh_process_and_reports_it()
     assert len(rows) == 2 and "500 x 16 float32 X" in section
     assert "Not measured" in "\n".join(report.memory_section(None))
     assert compare._arguments([]).memory is True and compare._arguments(["--quick"]).memory is False
+
+
+def test_the_products_floor_loop_makes_every_product_of_a_step():
+    # The yardstick of benchmarks/products_floor.py: one step's eight matrix products,
+    # each reaching the weights (scaled by 1e-9), as NumPy computes them.
+    from mlp import engine
+    if engine.jax is None:
+        pytest.skip("the yardstick is a JAX loop")
+    import numpy
+
+    from benchmarks.products_floor import products_loop
+    generator = numpy.random.default_rng(0)
+    X = generator.normal(size=(2, 5, 4))
+    weights = tuple(generator.normal(size=shape) for shape in ((6, 4), (6, 6), (3, 6)))
+    first, second, third = (numpy.asarray(value) for value in products_loop(X, weights, 1)())
+    inputs = X[0]
+    hidden_1 = inputs @ weights[0].T
+    hidden_2 = hidden_1 @ weights[1].T
+    outputs = hidden_2 @ weights[2].T
+    deltas_2 = outputs @ weights[2]
+    deltas_1 = deltas_2 @ weights[1]
+    for new, old, gradient in ((first, weights[0], deltas_1.T @ inputs),
+                               (second, weights[1], deltas_2.T @ hidden_1),
+                               (third, weights[2], outputs.T @ hidden_2)):
+        numpy.testing.assert_allclose((old - new) / 1e-9, gradient, rtol=1e-5, atol=1e-5)
