@@ -49,14 +49,15 @@ def products_loop(X, weights, steps):
 
 
 def measure(rounds):
-    """``{name: [seconds per round]}`` for mlp, the products alone and scikit-learn."""
+    """``(times, steps)``: ``{name: [seconds per round]}`` for mlp, the products alone
+    and scikit-learn, and the steps each round makes."""
     import jax.numpy as jnp
     import numpy
 
     from benchmarks import run_mlp, run_sklearn
     from benchmarks.tasks import load, tasks
 
-    task = replace(next(t for t in tasks() if t.name == "large-float32"), epochs=2)
+    task = replace(next(each for each in tasks() if each.name == "large-float32"), epochs=2)
     data = load(task)
     batch = task.batch_size
     steps = task.steps(len(data.X_train))

@@ -118,17 +118,18 @@ def _accumulate_in_output_type(graph, reduction_class):
 # The gradient of ``dot(h, W.T)`` with respect to ``W`` comes out of ``pytensor.grad``
 # as ``dot(h.T, g).T``, a product summed over the rows of a batch, which XLA's CPU
 # backend runs with Eigen. Copying ``g.T`` out first and multiplying ``g.T @ h`` sends
-# it to XLA's faster matrix kernels: 0.70-0.75 of the time at batches of 256 rows
-# (float32, 256-512 units), 0.53-0.58 in float64, 0.5-0.8 for the small products of
-# digits; but 1.4-1.7 times the time at batches of 32-128 rows of 256 units in
-# float32 (docs/design.md, "Weight gradients").
+# it to XLA's faster matrix kernels. Time of the copied form over the summed one,
+# measured per product: 0.70-0.75 at batches of 256 rows (256-512 units, float32),
+# 0.5-0.8 for the tiny products of digits and XOR, but 1.4-1.7 at batches of 32-128 rows
+# of 256 units and 1.06 at 200 rows of 64-100 units (float32; docs/design.md, "Weight
+# gradients"). Float64 hidden values are held as (units, rows) and have no such product.
 _ROWS_WORTH_A_COPY = 256
 _TINY_PRODUCT = 256 * 1024
 
 
-def _copy_pays(rows, outputs, inputs):
+def _copy_pays(rows, units_out, units_in):
     """Whether ``g.T`` copied out, then a plain product, beats XLA's summed form."""
-    return rows >= _ROWS_WORTH_A_COPY or rows * outputs * inputs <= _TINY_PRODUCT
+    return rows >= _ROWS_WORTH_A_COPY or rows * units_out * units_in <= _TINY_PRODUCT
 
 
 def _weight_gradient_class(pytensor):
@@ -137,30 +138,33 @@ def _weight_gradient_class(pytensor):
     from pytensor.link.jax.dispatch import jax_funcify
 
     class WeightGradient(Op):
-        """``g.T @ h``: deltas ``g (rows, outputs)``, inputs ``h (rows, inputs)``."""
+        """``g.T @ h``: the deltas ``g (rows, units_out)`` of a layer times its inputs
+        ``h (rows, units_in)``, summed over the rows: the gradient of its weights."""
 
         __props__ = ()
 
-        def make_node(self, deltas, inputs):
+        def make_node(self, deltas, layer_inputs):
             tensor = pytensor.tensor
-            deltas, inputs = tensor.as_tensor_variable(deltas), tensor.as_tensor_variable(inputs)
-            output = tensor.matrix(dtype=pytensor.scalar.upcast(deltas.dtype, inputs.dtype))
-            return Apply(self, [deltas, inputs], [output])
+            deltas = tensor.as_tensor_variable(deltas)
+            layer_inputs = tensor.as_tensor_variable(layer_inputs)
+            dtype = pytensor.scalar.upcast(deltas.dtype, layer_inputs.dtype)
+            return Apply(self, [deltas, layer_inputs], [tensor.matrix(dtype=dtype)])
 
         def perform(self, node, arguments, output_storage):
-            deltas, inputs = arguments
-            output_storage[0][0] = numpy.asarray(deltas.T @ inputs, node.outputs[0].dtype)
+            # PyTensor's own linkers need it; the JAX form below is what mlp runs.
+            deltas, layer_inputs = arguments
+            output_storage[0][0] = numpy.asarray(deltas.T @ layer_inputs, node.outputs[0].dtype)
 
     @jax_funcify.register(WeightGradient)
     def _jax_weight_gradient(op, **kwargs):
         import jax
 
-        def weight_gradient(deltas, inputs):
-            rows, outputs = deltas.shape
-            if _copy_pays(rows, outputs, inputs.shape[1]):
+        def weight_gradient(deltas, layer_inputs):
+            rows, units_out = deltas.shape
+            if _copy_pays(rows, units_out, layer_inputs.shape[1]):
                 # The barrier keeps XLA from folding the transpose back into the product.
-                return jax.lax.optimization_barrier(deltas.T) @ inputs
-            return (inputs.T @ deltas).T
+                return jax.lax.optimization_barrier(deltas.T) @ layer_inputs
+            return (layer_inputs.T @ deltas).T
 
         return weight_gradient
 
@@ -168,8 +172,8 @@ def _weight_gradient_class(pytensor):
 
 
 def _weight_gradient_rewrite(pytensor):
-    """Return ``rewrite(graph)``, which puts :class:`WeightGradient` in place of every
-    ``dot(h.T, g).T`` of a ``FunctionGraph``."""
+    """Return ``rewrite_graph(graph)``, which puts a ``WeightGradient`` in place of every
+    ``dot(h.T, g).T`` of a ``FunctionGraph`` (any such product equals ``g.T @ h``)."""
     from pytensor.tensor.elemwise import DimShuffle
     from pytensor.tensor.math import Dot
 
@@ -186,15 +190,14 @@ def _weight_gradient_rewrite(pytensor):
         for node in list(graph.toposort()):
             if not isinstance(node.op, Dot) or node.outputs[0].ndim != 2:
                 continue
-            inputs = transposed(node.inputs[0])
+            layer_inputs = transposed(node.inputs[0])
             clients = graph.clients[node.outputs[0]]
-            if inputs is None or len(clients) != 1 or isinstance(clients[0][0], str):
+            if layer_inputs is None or len(clients) != 1:
                 continue
+            # A graph output's client is an output node, which has no outputs.
             outer = clients[0][0].outputs
             if len(outer) == 1 and transposed(outer[0]) is node.outputs[0]:
-                graph.replace(outer[0], weight_gradient(node.inputs[1], inputs),
+                graph.replace(outer[0], weight_gradient(node.inputs[1], layer_inputs),
                               import_missing=True)
 
     return rewrite_graph
-
-

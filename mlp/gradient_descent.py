@@ -138,7 +138,7 @@ def run_attempt(backend, data, settings, interrupt, attempt_number, generator, p
     # schedule. Minibatch epochs then share a call when no stopping rule can fire
     # before its last epoch (the target is unreachable, the plateau rule needs
     # ``patience`` epochs), so nothing runs twice; full-batch epochs, one cheap step
-    # each, share calls of growing length, undone and rerun past a stop.
+    # each, share longer calls, undone and rerun past a stop.
     # A callback that reads each epoch's weights (``reads_weights``, as the scikit-learn
     # callbacks of mlp.estimator_callbacks) needs them after every epoch, not per call.
     many_epochs_per_call = (not data.has_validation and settings.schedule == "constant"
@@ -146,20 +146,20 @@ def run_attempt(backend, data, settings, interrupt, attempt_number, generator, p
                             and not getattr(settings.callback, "reads_weights", False))
     most_epochs = max(1, backend.steps_per_call(batch_size, steps_per_epoch == 1) // steps_per_epoch)
     length = backend.call_length(batch_size, steps_per_epoch, many_epochs_per_call)
-    # Full-batch calls start at 64 steps (a stop within them costs little to rerun)
-    # and double up to the most a call makes.
+    # A full-batch call runs at least the epochs in which no rule can stop (the
+    # target out of reach, the plateau rule's patience unspent); beyond them, calls
+    # start at 64 steps (a stop within them costs little to rerun) and double up to
+    # the most a call makes.
     chunk, epoch, stopped = min(64, most_epochs), 0, "epochs"
     while epoch < settings.epochs and stopped == "epochs":
         epochs_now = 1
+        patience_left = settings.patience - monitor.since_improvement
         if many_epochs_per_call and steps_per_epoch == 1:
-            # Epochs in which no rule can stop (the target out of reach, the plateau
-            # rule's patience not spent) need no short call to stop in.
-            sure = settings.patience - monitor.since_improvement if settings.target_cost <= 0 else 0
-            epochs_now = min(max(chunk, sure), most_epochs, settings.epochs - epoch)
+            no_rule_can_stop = patience_left if settings.target_cost <= 0 else 0
+            epochs_now = min(max(chunk, no_rule_can_stop), most_epochs, settings.epochs - epoch)
             chunk = min(2 * chunk, most_epochs)
         elif many_epochs_per_call:
-            epochs_now = min(settings.epochs - epoch, most_epochs,
-                             max(1, settings.patience - monitor.since_improvement))
+            epochs_now = min(settings.epochs - epoch, most_epochs, max(1, patience_left))
         plan, sizes = _step_plan(n_samples, batch_size, epochs_now, shuffler)
         started = time.perf_counter()
         data_costs, costs, interrupted = _run_calls(

@@ -134,12 +134,22 @@ def padded_matrix(X, dtype, rows=None, name="X"):
 
 
 def aligned_zeros(shape, dtype):
-    """Zeros whose first byte is 64-byte aligned: JAX then uses the memory itself as a
-    CPU device array instead of copying it (it copies a less aligned buffer).
+    """A NumPy array of zeros whose first byte is 64-byte aligned.
 
-    NumPy's memory also helps the compiled steps that gather a minibatch's rows: the
-    large float32 task trained 4% faster from it than from JAX's copy (0.92-0.94
-    against 0.98-0.99 s for 2 epochs, interleaved), likely through NumPy's huge pages.
+    JAX on the CPU uses such memory itself as a device array, where it copies a less
+    aligned buffer: one copy of the training data instead of two, and the minibatch
+    gathers of a training step run from NumPy's memory, which measured faster
+    (docs/measurements.md).
+
+    Parameters
+    ----------
+    shape : tuple of int
+    dtype : dtype
+
+    Returns
+    -------
+    ndarray
+        C-contiguous, of ``shape`` and ``dtype``, filled with zeros.
     """
     dtype = numpy.dtype(dtype)
     size = int(numpy.prod(shape)) * dtype.itemsize

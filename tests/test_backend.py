@@ -140,3 +140,30 @@ def test_networks_of_one_architecture_share_compiled_code_not_weights(xor_inputs
     for old, new in zip(before, second.weights):
         numpy.testing.assert_array_equal(old, new)
     assert not numpy.allclose(first.predict(xor_inputs), second.predict(xor_inputs))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("batched", [False, True])
+def test_each_steps_full_cost_has_the_penalty_of_the_parameters_before_it(dtype, batched):
+    # Seven steps in one call (full-batch calls run four steps a loop iteration, then
+    # the rest) against seven calls of one step each.
+    network = make_network([3, 5, 2], random_state=0, dtype=dtype)
+    generator = numpy.random.default_rng(0)
+    inputs = generator.normal(size=(10, 3)).astype(dtype)
+    targets = numpy.eye(2, dtype=dtype)[generator.integers(0, 2, 10)]
+    backend = network.backend
+    backend.set_data(inputs, targets)
+    start = backend.get_values()
+    plan = numpy.tile(numpy.arange(10, dtype=numpy.int32), (7, 1)) if batched else 7
+    single_step = plan[:1] if batched else 1
+    reg_lambda, expected = 0.3, []
+    for _ in range(7):
+        penalty = sum(float((numpy.asarray(parameter.value, dtype=float) ** 2).sum())
+                      for parameter in backend.parameters)
+        data_costs, costs, _ = backend.train_steps("momentum", single_step, reg_lambda, 0.1, 0.9)
+        assert costs[0] == pytest.approx(data_costs[0] + reg_lambda * penalty,
+                                         rel=1e-5 if dtype == "float32" else 1e-12)
+        expected.append(costs[0])
+    backend.set_values(start)
+    _, costs, _ = backend.train_steps("momentum", plan, reg_lambda, 0.1, 0.9)
+    numpy.testing.assert_allclose(costs, expected, rtol=1e-6 if dtype == "float32" else 1e-13)

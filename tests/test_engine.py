@@ -178,8 +178,11 @@ def test_weight_gradients_reach_xla_in_the_chosen_form_with_numpys_values(
     generator = numpy.random.default_rng(0)
     values = [generator.normal(size=shape).astype(dtype)
               for shape in ((rows, inputs), (outputs, inputs), (rows, outputs))]
-    lowered = engine.jax.jit(function).lower(*values).as_text()
-    assert ("optimization_barrier" in lowered) == copied
+    lowered = engine.jax.jit(function).lower(*values)
+    assert ("optimization_barrier" in lowered.as_text()) == copied
+    # What XLA compiled: the summed form contracts the first axis of both operands;
+    # the copied form must not come back to it.
+    assert ("lhs_contracting_dims={0}" in lowered.compile().as_text()) != copied
     deltas = (1 - numpy.tanh(values[0].astype(float) @ values[1].T.astype(float)) ** 2) * values[2]
     expected = deltas.T @ values[0].astype(float)
     tolerance = 1e-4 if dtype == "float32" else 1e-10
@@ -188,7 +191,7 @@ def test_weight_gradients_reach_xla_in_the_chosen_form_with_numpys_values(
     numpy.testing.assert_allclose(result, expected, rtol=tolerance, atol=tolerance * rows)
 
 
-def test_the_rewrite_leaves_no_product_summed_over_the_rows():
+def test_the_rewrite_replaces_each_weight_gradient_of_a_step():
     if engine.jax is None:
         pytest.skip("the rewrite is the PyTensor engine's")
     import pytensor

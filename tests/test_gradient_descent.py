@@ -88,11 +88,14 @@ def test_full_batch_epochs_no_rule_can_stop_run_in_the_fewest_calls(monkeypatch,
         monkeypatch.setattr(NetworkBackend, "train_steps", recording)
         network = make_network([2, 2, 2], random_state=0)
         history = network.train(xor_inputs, xor_labels, alpha=0.5, momentum=0.9, epochs=5000,
-                                target_cost=target_cost, patience=10**9, restarts=0)
-        runs[target_cost] = calls, network.weights + network.bias, history.loss
-    calls, weights, loss = runs[0.0]
-    growing_calls, growing_weights, growing_loss = runs[1e-300]
+                                reg_lambda=1e-3, target_cost=target_cost, patience=10**9,
+                                restarts=0)
+        runs[target_cost] = calls, network.weights + network.bias, history
+    calls, weights, history = runs[0.0]
+    growing_calls, growing_weights, growing_history = runs[1e-300]
     assert calls == [4096, 904] and growing_calls[:3] == [64, 128, 256]
-    assert sum(growing_calls) == 5000 and loss == growing_loss
+    assert sum(growing_calls) == 5000 and history.loss == growing_history.loss
+    # The full cost carries each step's L2 penalty across the calls' boundaries too.
+    assert history.total_loss == growing_history.total_loss
     for first, second in zip(weights, growing_weights):
         assert first.tobytes() == second.tobytes()
