@@ -26,7 +26,8 @@ def run(task, data, seed):
         network.initialize()
         # train() compiles (or loads) its training program on first use; done here, it
         # counts as build time rather than training time.
-        network.backend.prepare("momentum", task.batch_size, n_samples=len(data.X_train))
+        network.backend.prepare("momentum", task.batch_size, n_samples=len(data.X_train),
+                                reg_lambda=0.0)
 
     build_seconds, _ = timed(build)
     train_seconds, history = timed(

@@ -66,14 +66,16 @@ class NetworkBackend(NetworkState):
     def _program(self, role, build):
         return compiled.program((self._signature(), role), self.layers, self.dtype, build)
 
-    def _training_program(self, optimizer, batched, clip):
+    def _training_program(self, optimizer, batched, clip, penalized=True):
         dropout = self.dropout_layers
-        build = program_builders.training_run(optimizer, self.regularize_bias, batched, dropout, clip)
-        # Dropout and clipping name themselves only when on: off, the key (and the
-        # saved program's file name) is the plain graph's.
+        build = program_builders.training_run(optimizer, self.regularize_bias, batched, dropout,
+                                              clip, penalized)
+        # Dropout, clipping and a training without L2 term name themselves only when
+        # so: otherwise the key (and the saved program's file name) is the plain graph's.
         role = ("train", optimizer, batched)
         role += (("dropout", dropout),) if dropout else ()
         role += ("clip_norm",) if clip else ()
+        role += () if penalized else ("unpenalized",)
         return self._program(role, build)
 
     @staticmethod
@@ -128,7 +130,8 @@ class NetworkBackend(NetworkState):
         """
         batched = not isinstance(batches, (int, numpy.integer))
         n_steps = len(batches) if batched else int(batches)
-        program = self._training_program(optimizer, batched, clip_norm is not None)
+        program = self._training_program(optimizer, batched, clip_norm is not None,
+                                         penalized=float(reg_lambda) != 0)
         hyper = self._hyper((reg_lambda, learning_rate, momentum, beta_1, beta_2, epsilon))
         carried_variables = self.parameters + self._optimizer_state(optimizer) + self._random_state()
         plan = self._padded_plan(batches, length) if batched else None
@@ -155,13 +158,15 @@ class NetworkBackend(NetworkState):
         return plan
 
     def prepare(self, optimizer="momentum", batch_size=None, n_samples=None, many_epochs=True,
-                clip_norm=None):
+                clip_norm=None, reg_lambda=0.0001):
         """Compile what :meth:`train_steps` (or L-BFGS's objective) with ``optimizer`` and
         ``batch_size`` calls, for ``n_samples`` training rows (default: the data given to
         :meth:`set_data`), so that the first training call does not pay for it.
         ``many_epochs``: whether calls run many epochs (training without validation
         data, schedule or reachable target) or one; ``clip_norm``: whether they clip
-        (any positive number compiles the clipping program, None the plain one).
+        (any positive number compiles the clipping program, None the plain one);
+        ``reg_lambda``: whether they have an L2 term (0 compiles the program without
+        one; the default is ``train``'s).
 
         It makes a call of zero steps, on stand-in data of that many rows when needed,
         through the same path as training, so it compiles exactly what training runs.
@@ -180,10 +185,10 @@ class NetworkBackend(NetworkState):
             batch_size = min(batch_size or n_samples, n_samples)
             steps = -(-n_samples // batch_size)
             if steps == 1:
-                self.train_steps(optimizer, 0, 0.0, 0.0, clip_norm=clip_norm)
+                self.train_steps(optimizer, 0, reg_lambda, 0.0, clip_norm=clip_norm)
             else:
                 no_steps = numpy.zeros((0, batch_size), dtype=numpy.int32)
-                self.train_steps(optimizer, no_steps, 0.0, 0.0, clip_norm=clip_norm,
+                self.train_steps(optimizer, no_steps, reg_lambda, 0.0, clip_norm=clip_norm,
                                  length=self.call_length(batch_size, steps, many_epochs))
         finally:
             self.data, self.n_samples = held

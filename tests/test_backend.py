@@ -167,3 +167,26 @@ def test_each_steps_full_cost_has_the_penalty_of_the_parameters_before_it(dtype,
     backend.set_values(start)
     _, costs, _ = backend.train_steps("momentum", plan, reg_lambda, 0.1, 0.9)
     numpy.testing.assert_allclose(costs, expected, rtol=1e-6 if dtype == "float32" else 1e-13)
+
+
+def test_without_an_l2_term_the_program_without_the_penalty_trains_the_same(xor_inputs):
+    # reg_lambda=0 selects a program that never computes the penalty; it must make the
+    # same steps, and report the data term as the full cost.
+    network = make_network([2, 3, 2], random_state=0)
+    backend = network.backend
+    backend.set_data(xor_inputs, numpy.eye(2)[[0, 1, 1, 0]])
+    start = backend.get_values()
+    data_costs, costs, _ = backend.train_steps("momentum", 9, 0.0, 0.5, 0.9)
+    unpenalized = backend.get_values()
+    numpy.testing.assert_array_equal(costs, data_costs)
+    backend.set_values(start)
+    program = backend._training_program("momentum", False, False, penalized=True)
+    assert program is not backend._training_program("momentum", False, False, penalized=False)
+    hyper = backend._hyper((0.0, 0.5, 0.9, 0.9, 0.999, 1e-8))
+    carried = [variable.value
+               for variable in backend.parameters + backend._optimizer_state("momentum")]
+    values, penalized_costs, _ = program(carried, backend.data, None, numpy.int64(9), hyper, None,
+                                         None)
+    numpy.testing.assert_array_equal(numpy.asarray(penalized_costs)[:9, 1], costs)
+    for value, expected in zip(values, unpenalized):
+        numpy.testing.assert_array_equal(numpy.asarray(value), numpy.asarray(expected))

@@ -179,13 +179,15 @@ def test_programs_differing_only_in_the_biases_penalty_stay_apart(xor_inputs):
 
 
 @needs_jax
+@pytest.mark.parametrize("reg_lambda", [0.0001, 0.0])
 @pytest.mark.parametrize("architecture, dtype, optimizer, batch_size, rows", [
     ([6, 9, 4], "float64", "momentum", 16, 131), ([6, 9, 4], "float64", "momentum", None, 5),
     ([6, 9, 4], "float32", "lbfgs", None, 131), ([6, 9, 4], "float64", "adam", 16, 131)])
-def test_prepare_compiles_what_training_then_runs(architecture, dtype, optimizer, batch_size, rows):
+def test_prepare_compiles_what_training_then_runs(architecture, dtype, optimizer, batch_size, rows,
+                                                  reg_lambda):
     network = make_network(architecture, dtype=dtype, random_state=0)
     before = network.backend.get_values()
-    network.backend.prepare(optimizer, batch_size, n_samples=rows)
+    network.backend.prepare(optimizer, batch_size, n_samples=rows, reg_lambda=reg_lambda)
     for value, kept in zip(network.backend.get_values(), before):
         numpy.testing.assert_array_equal(value, kept)
     assert network.backend.data is None
@@ -193,7 +195,7 @@ def test_prepare_compiles_what_training_then_runs(architecture, dtype, optimizer
     X, y = generator.normal(size=(rows, architecture[0])), numpy.arange(rows) % architecture[-1]
     counted = counts_during(lambda: train_quietly(
         network, X, y, optimizer=optimizer, batch_size=batch_size, epochs=3, restarts=0,
-        target_cost=0.0, patience=10**6))
+        target_cost=0.0, patience=10**6, reg_lambda=reg_lambda))
     assert counted["traces"] == counted["loaded"] == counted["compiles"] == counted["cache_hits"] == 0
 
 
