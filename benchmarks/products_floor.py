@@ -27,7 +27,9 @@ def products_loop(X, weights, steps):
     batches = X.shape[0]
 
     def copied_transpose(matrix):
-        return lax.optimization_barrier(matrix.T)
+        # The inner barrier keeps XLA from folding the transpose into the product that
+        # made ``matrix`` (mlp's deltas come out of an elementwise step, not a product).
+        return lax.optimization_barrier(lax.optimization_barrier(matrix).T)
 
     def run(X, weights):
         def body(index, weights):
