@@ -52,9 +52,9 @@ def environment_lines(openblas_environment):
         ``{variable: value or None}`` of the run's environment
         (:func:`benchmarks.machine.openblas_environment`); None when not recorded.
     """
-    lines = [f"Measure with `{RUN_COMMAND}`: the two variables pin OpenBLAS to an older "
-             "kernel and a smaller cache, which on this machine about halves the speed of every "
-             "OpenBLAS path (NumPy, scikit-learn)."]
+    lines = [f"Measure with `{RUN_COMMAND}` (the two variables unset in that command alone; "
+             "they pin OpenBLAS to an older kernel and a smaller cache, which on this machine "
+             "about halves the speed of every OpenBLAS path (NumPy, scikit-learn))."]
     if openblas_environment is None:
         return lines + ["", "Whether they were set in this run was not recorded.", ""]
     pinned = {name: value for name, value in openblas_environment.items() if value is not None}
