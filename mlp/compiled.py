@@ -25,9 +25,8 @@ import threading
 from pathlib import Path
 
 from mlp import engine, graphs
-from mlp.program_builders import FULL_BATCH_STEPS
 
-__all__ = ["program", "counts", "FULL_BATCH_STEPS", "Program"]
+__all__ = ["program", "counts", "Program"]
 
 # LLVM's optimisation level for XLA's own kernels: 1 instead of 3 compiles a training
 # program a fifth faster (0.38 against 0.48 s for the default MLPClassifier on digits,

@@ -7,10 +7,6 @@ are the labels (encoded to ``classes_``, or a multilabel indicator matrix), the
 softmax or sigmoid output, ``class_weight`` and the probabilities it predicts.
 """
 
-# Kept for code that patches ``mlp.estimator.warnings`` (the tests do): the warnings
-# themselves are issued in mlp.estimator_base and mlp.estimator_training.
-import warnings  # noqa: F401
-
 import numpy
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.utils import column_or_1d

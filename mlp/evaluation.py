@@ -9,12 +9,7 @@ import math
 
 import numpy
 
-__all__ = ["evaluate", "r2_score", "baseline_loss", "OUTPUT_KINDS"]
-
-# What each output layer's values are: probabilities of classes, of independent labels,
-# or real values (regression).
-OUTPUT_KINDS = {"softmax": "classes", "sigmoid": "labels", "identity": "values"}
-
+__all__ = ["evaluate", "r2_score", "baseline_loss"]
 
 def r2_score(targets, predictions, sample_weights=None):
     """Coefficient of determination, averaged over the outputs (scikit-learn's

@@ -22,7 +22,6 @@ from mlp.validation import (
 
 __all__ = ["Network", "FeedForwardNetwork"]
 
-_DTYPES = ("float32", "float64")
 _OUTPUT_LAYERS = {"softmax": SoftmaxLayer, "sigmoid": SigmoidLayer, "identity": IdentityLayer}
 
 
@@ -128,7 +127,7 @@ class FeedForwardNetwork(Network):
         super().__init__(architecture)
         self.activation = check_choice("activation", activation, LAYERS_BY_ACTIVATION)
         self.init = check_choice("init", init, INITIALIZERS)
-        self.dtype = check_choice("dtype", dtype, _DTYPES)
+        self.dtype = check_choice("dtype", dtype, network_file.DTYPES)
         if not (random_state is None or isinstance(random_state, numpy.random.Generator)
                 or (isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool)
                     and random_state >= 0)):

@@ -16,10 +16,10 @@ from mlp.layers import LAYERS_BY_ACTIVATION
 from mlp.model_file import model_file_error, write_model
 from mlp.validation import check_architecture, check_choice, check_number
 
-__all__ = ["network_header", "write_network", "network_from_contents"]
+__all__ = ["DTYPES", "network_header", "write_network", "network_from_contents"]
 
 KIND = "FeedForwardNetwork"
-_DTYPES = ("float32", "float64")
+DTYPES = ("float32", "float64")
 
 
 def network_header(network):
@@ -72,7 +72,7 @@ def _header_settings(path, header):
         architecture = check_architecture(header["architecture"])
         activation = check_choice("activation", header["activation"], LAYERS_BY_ACTIVATION)
         init = check_choice("init", header["init"], INITIALIZERS)
-        dtype = check_choice("dtype", header["dtype"], _DTYPES)
+        dtype = check_choice("dtype", header["dtype"], DTYPES)
         # Files from before multilabel support hold softmax networks.
         output = check_choice("output", header.get("output", "softmax"),
                               ("softmax", "sigmoid", "identity"))

@@ -53,8 +53,10 @@ def training_run(optimizer, regularize_bias, batched, dropout=(), clip=False, pe
         inputs, outputs, carried = graphs.step_graph(layers, placeholders, optimizer,
                                                      regularize_bias, batched, dropout, clip)
         step = engine.executable(inputs, outputs)
-        penalty = engine.executable(*graphs.penalty_graph(layers, placeholders, regularize_bias))
-        penalty = penalty if penalized else None
+        penalty = None
+        if penalized:
+            penalty = engine.executable(*graphs.penalty_graph(layers, placeholders,
+                                                              regularize_bias))
         counts = (carried, len(placeholders.parameters))
         if engine.jax is None:
             return _python_loop(step, penalty, counts, batched, dropout)

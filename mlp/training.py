@@ -131,13 +131,6 @@ def _is_chance_level(loss, n_classes, output="softmax", uniform_loss=None):
     return chance > 0 and abs(loss - chance) <= _CHANCE_TOLERANCE * chance
 
 
-def _uniform_loss(targets, output):
-    """The training loss of a network that has learned nothing: equal probabilities
-    for the K classes (ln K), one half for each of K independent labels (K ln 2), or
-    each target's mean (half the targets' mean variance): see
-    :func:`mlp.evaluation.baseline_loss`."""
-    return baseline_loss(targets, output)
-
 
 def _stall_fraction(output):
     return _REGRESSION_STALL_FRACTION if output == "identity" else _STALL_FRACTION
@@ -192,7 +185,8 @@ def train(backend, data, settings, generator):
     """
     history = History()
     run = lbfgs.run_attempt if settings.optimizer == "lbfgs" else gradient_descent.run_attempt
-    uniform_loss = _uniform_loss(data.targets, backend.output)
+    # The loss of a network that has learned nothing (ln K for K classes, ...).
+    uniform_loss = baseline_loss(data.targets, backend.output)
     hooked = settings.validation_score is not None
     best, diverged = None, None
     # What a hook that cannot score puts back: that is bad input, found only once

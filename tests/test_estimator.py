@@ -446,7 +446,8 @@ def test_divergence_is_a_value_error(iris):
 
 
 def test_fit_warns_as_sklearn_without_touching_the_warning_filters(iris, monkeypatch):
-    import mlp.estimator
+    import mlp.estimator_base
+    import mlp.estimator_training
     import mlp.training
     from mlp import ConvergenceWarning as NetworkConvergenceWarning
 
@@ -454,7 +455,7 @@ def test_fit_warns_as_sklearn_without_touching_the_warning_filters(iris, monkeyp
     X = StandardScaler().fit_transform(X)
     # The front end and the training loop may only warn: catch_warnings or simplefilter,
     # which change process-wide state (not thread-safe), would raise AttributeError.
-    for module in (mlp.estimator, mlp.training):
+    for module in (mlp.estimator_base, mlp.estimator_training, mlp.training):
         monkeypatch.setattr(module, "warnings", SimpleNamespace(warn=warnings.warn))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
