@@ -164,7 +164,8 @@ def _state_placeholders(optimizer, placeholders):
     return state, flat
 
 
-def step_graph(layers, placeholders, optimizer, regularize_bias, batched, dropout=(), clip=False):
+def step_graph(layers, placeholders, optimizer, regularize_bias, batched, dropout=(), clip=False,
+               penalized=True):
     """One training step of ``optimizer`` as a pure graph.
 
     Inputs: the parameters, the optimiser state (see :func:`state_names`), the
@@ -178,7 +179,9 @@ def step_graph(layers, placeholders, optimizer, regularize_bias, batched, dropou
     measured before the update. The full cost adds ``reg_lambda`` times
     :func:`penalty_graph`; its gradient is in the updates, but its value is left to the
     caller, which computes it only when ``reg_lambda`` is not 0 (on the large float32
-    task the penalty's sum over every weight was 5% of a step).
+    task the penalty's sum over every weight was 5% of a step). Without ``penalized``
+    the gradient is the data term's alone, as it is when ``reg_lambda`` is 0, and
+    the update rule does not read the weights to scale them by ``reg_lambda``.
 
     Returns
     -------
@@ -195,7 +198,7 @@ def step_graph(layers, placeholders, optimizer, regularize_bias, batched, dropou
         masks[index] = placeholders.masks[index]
     data_cost, cost = _costs(layers, placeholders, regularize_bias, *data, masks=masks)
     parameters = placeholders.parameters
-    gradients = engine.grad(cost, parameters)
+    gradients = engine.grad(cost if penalized else data_cost, parameters)
     if clip:
         gradients = updates.clip_by_global_norm(gradients, placeholders.clip_norm)
     state, flat_state = _state_placeholders(optimizer, placeholders)

@@ -51,7 +51,8 @@ def training_run(optimizer, regularize_bias, batched, dropout=(), clip=False, pe
     """
     def build(layers, placeholders):
         inputs, outputs, carried = graphs.step_graph(layers, placeholders, optimizer,
-                                                     regularize_bias, batched, dropout, clip)
+                                                     regularize_bias, batched, dropout, clip,
+                                                     penalized)
         step = engine.executable(inputs, outputs)
         penalty = None
         if penalized:
