@@ -143,24 +143,28 @@ def test_networks_of_one_architecture_share_compiled_code_not_weights(xor_inputs
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("batched", [False, True])
-def test_each_steps_full_cost_has_the_penalty_of_the_parameters_before_it(dtype, batched):
+@pytest.mark.parametrize("batched, sizes", [(False, [3, 5, 2]), (True, [3, 5, 2]),
+                                            (True, [3, 130, 130, 2])])
+def test_each_steps_full_cost_has_the_penalty_of_the_parameters_before_it(dtype, batched, sizes):
     # Seven steps in one call (full-batch calls run four steps a loop iteration, then
-    # the rest) against seven calls of one step each.
-    network = make_network([3, 5, 2], random_state=0, dtype=dtype)
+    # the rest; minibatch calls of a network with a 130 x 130 weight matrix run two,
+    # then the rest) against seven calls of one step each.
+    network = make_network(sizes, random_state=0, dtype=dtype)
     generator = numpy.random.default_rng(0)
     inputs = generator.normal(size=(10, 3)).astype(dtype)
     targets = numpy.eye(2, dtype=dtype)[generator.integers(0, 2, 10)]
     backend = network.backend
     backend.set_data(inputs, targets)
     start = backend.get_values()
-    plan = numpy.tile(numpy.arange(10, dtype=numpy.int32), (7, 1)) if batched else 7
-    single_step = plan[:1] if batched else 1
+    # Minibatches of four rows, a different draw at each step.
+    plan = generator.integers(0, 10, size=(7, 4)).astype(numpy.int32) if batched else 7
     reg_lambda, expected = 0.3, []
-    for _ in range(7):
+    for index in range(7):
+        single_step = plan[index:index + 1] if batched else 1
         penalty = sum(float((numpy.asarray(parameter.value, dtype=float) ** 2).sum())
                       for parameter in backend.parameters)
-        data_costs, costs, _ = backend.train_steps("momentum", single_step, reg_lambda, 0.1, 0.9)
+        data_costs, costs, _ = backend.train_steps("momentum", single_step, reg_lambda, 0.1,
+                                                   0.9)
         assert costs[0] == pytest.approx(data_costs[0] + reg_lambda * penalty,
                                          rel=1e-5 if dtype == "float32" else 1e-12)
         expected.append(costs[0])
@@ -192,3 +196,17 @@ def test_without_an_l2_term_the_program_without_the_penalty_trains_the_same(xor_
     numpy.testing.assert_allclose(numpy.asarray(penalized_costs)[:9, 1], costs, rtol=1e-13)
     for value, expected in zip(values, unpenalized):
         numpy.testing.assert_allclose(numpy.asarray(value), numpy.asarray(expected), rtol=1e-13)
+
+
+@pytest.mark.skipif(engine.jax is None, reason="the compiled loops are JAX's")
+def test_minibatch_steps_run_in_pairs_where_that_was_measured_faster():
+    from mlp.program_builders import _pairs_pay
+
+    def weights(sizes, dtype):
+        return [numpy.zeros((n_out, n_in), dtype) for n_in, n_out in zip(sizes, sizes[1:])]
+
+    assert _pairs_pay(weights([256, 512, 512, 10], "float32"))
+    assert _pairs_pay(weights([64, 256, 256, 10], "float64"))
+    assert not _pairs_pay(weights([64, 100, 10], "float32"))
+    assert not _pairs_pay(weights([64, 256, 10], "float64"))
+    assert not _pairs_pay(weights([64, 10], "float64"))
