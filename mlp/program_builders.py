@@ -83,7 +83,7 @@ def _pairs_pay(weights):
     step writes the new weights over the loop's buffer; with two steps an iteration the
     first step's weights live in a buffer of their own and neither copy is made. Time
     of paired over single steps, in one process (docs/measurements.md): 256-512-512-10
-    float32 0.82-0.87 at batches of 32-128 rows and 0.975 at 256, float64 1.00;
+    float32 0.82-0.88 at batches of 32-128 rows and 0.975 at 256, float64 1.00;
     64-256-256-10 float64 0.88. Below the threshold, the copies are small: 64-100-10
     float64 1.05 and 64-256-10 1.07, and float32 64-100-10 0.94 but compiling 0.17 s
     longer with empty caches (0.45-0.48 against 0.62-0.66 s).

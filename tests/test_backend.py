@@ -176,8 +176,8 @@ def test_each_steps_full_cost_has_the_penalty_of_the_parameters_before_it(dtype,
 def test_without_an_l2_term_the_program_without_the_penalty_trains_the_same(xor_inputs):
     # reg_lambda=0 selects a program that never computes the penalty and whose
     # gradient is the data term's alone; it must make the same steps (to rounding: the
-    # other program's update adds reg_lambda * weights, 0 here, which XLA may round
-    # differently), and report the data term as the full cost.
+    # two programs differ, and XLA fuses and orders their arithmetic differently), and
+    # report the data term as the full cost.
     network = make_network([2, 3, 2], random_state=0)
     backend = network.backend
     backend.set_data(xor_inputs, numpy.eye(2)[[0, 1, 1, 0]])
@@ -210,3 +210,58 @@ def test_minibatch_steps_run_in_pairs_where_that_was_measured_faster():
     assert not _pairs_pay(weights([64, 100, 10], "float32"))
     assert not _pairs_pay(weights([64, 256, 10], "float64"))
     assert not _pairs_pay(weights([64, 10], "float64"))
+
+
+def _count_primitive(jaxpr, name):
+    """Uses of the primitive ``name`` in ``jaxpr`` and in every jaxpr nested in it."""
+    count = 0
+    for equation in jaxpr.eqns:
+        count += equation.primitive.name == name
+        for value in equation.params.values():
+            for inner in value if isinstance(value, (tuple, list)) else (value,):
+                inner = getattr(inner, "jaxpr", inner)
+                if hasattr(inner, "eqns"):
+                    count += _count_primitive(inner, name)
+    return count
+
+
+@pytest.mark.skipif(engine.jax is None, reason="the compiled loops are JAX's")
+@pytest.mark.parametrize("sizes, paired", [([3, 5, 2], False), ([3, 130, 130, 2], True)])
+def test_a_minibatch_call_runs_two_steps_an_iteration_when_that_pays(sizes, paired):
+    network = make_network(sizes, random_state=0)
+    backend = network.backend
+    backend.set_data(numpy.zeros((10, 3)), numpy.eye(2)[numpy.arange(10) % 2])
+    program = backend._training_program("momentum", True, False)
+    run = program.build(program.layers, Placeholders(len(sizes) - 1, backend.dtype))
+    carried = [variable.value
+               for variable in backend.parameters + backend._optimizer_state("momentum")]
+    plan = numpy.zeros((7, 4), dtype=numpy.int32)
+    hyper = backend._hyper((0.0, 0.5, 0.9, 0.9, 0.999, 1e-8))
+    jaxpr = engine.jax.make_jaxpr(run)(carried, backend.data, plan, numpy.int64(7), hyper).jaxpr
+    loops = [equation for equation in jaxpr.eqns if equation.primitive.name == "while"]
+    products = [_count_primitive(loop.params["body_jaxpr"].jaxpr, "dot_general") for loop in loops]
+    # A step makes one product a layer forward, one weight gradient a layer and one
+    # delta a layer past the first.
+    step_products = 3 * (len(sizes) - 1) - 1
+    assert products == ([2 * step_products, step_products] if paired else [step_products])
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "momentum"])
+def test_paired_steps_with_dropout_make_the_steps_of_single_ones(optimizer):
+    # Seven steps in one call (three pairs, then one) against seven calls of one step:
+    # the same masks (the key advances a step at a time) and the same updates.
+    network = make_network([3, 130, 130, 2], random_state=0, activation="relu", dropout=0.3)
+    backend = network.backend
+    generator = numpy.random.default_rng(0)
+    backend.set_data(generator.normal(size=(10, 3)), numpy.eye(2)[generator.integers(0, 2, 10)])
+    plan = generator.integers(0, 10, size=(7, 4)).astype(numpy.int32)
+    start = backend.get_values()
+    single = [backend.train_steps(optimizer, plan[index:index + 1], 0.01, 0.1, 0.9)[0][0]
+              for index in range(7)]
+    after_single = backend.get_values()
+    backend.set_values(start)
+    together, _, _ = backend.train_steps(optimizer, plan, 0.01, 0.1, 0.9)
+    numpy.testing.assert_allclose(together, single, rtol=1e-12)
+    for value, expected in zip(backend.get_values(), after_single):
+        numpy.testing.assert_allclose(numpy.asarray(value), numpy.asarray(expected), rtol=1e-10,
+                                      atol=1e-14)
