@@ -19,10 +19,12 @@ from mlp.graphs import verify_cost_reaches
 from mlp.store import to_numpy
 from mlp.training_matrix import padded_rows
 
-__all__ = ["ComputationBackend", "NetworkBackend", "verify_cost_reaches", "OPTIMIZERS",
+__all__ = ["ComputationBackend", "NetworkBackend", "verify_cost_reaches", "OPTIMIZERS", "REG_LAMBDA",
            "padded_rows"]
 
 OPTIMIZERS = ("momentum", "nesterov", "adam", "lbfgs")
+# The L2 term's weight when training is not told one (the seed's ``reg_lambda``).
+REG_LAMBDA = 0.0001
 
 # Bounds on one compiled multi-step call, so that Ctrl-C and the stopping rules are
 # looked at often: at most this many steps, and about this many rows in all.
@@ -158,7 +160,7 @@ class NetworkBackend(NetworkState):
         return plan
 
     def prepare(self, optimizer="momentum", batch_size=None, n_samples=None, many_epochs=True,
-                clip_norm=None, reg_lambda=0.0001):
+                clip_norm=None, reg_lambda=REG_LAMBDA):
         """Compile what :meth:`train_steps` (or L-BFGS's objective) with ``optimizer`` and
         ``batch_size`` calls, for ``n_samples`` training rows (default: the data given to
         :meth:`set_data`), so that the first training call does not pay for it.

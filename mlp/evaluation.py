@@ -11,6 +11,7 @@ import numpy
 
 __all__ = ["evaluate", "r2_score", "baseline_loss"]
 
+
 def r2_score(targets, predictions, sample_weights=None):
     """Coefficient of determination, averaged over the outputs (scikit-learn's
     ``r2_score(..., sample_weight, multioutput="uniform_average")``).

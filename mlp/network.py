@@ -5,7 +5,7 @@ import numbers
 import numpy
 
 from mlp import network_file, training
-from mlp.backend import NetworkBackend
+from mlp.backend import REG_LAMBDA, NetworkBackend
 from mlp.errors import NotInitializedError
 from mlp.init import INITIALIZERS
 from mlp.layers import LAYERS_BY_ACTIVATION, IdentityLayer, InputLayer, SigmoidLayer, SoftmaxLayer
@@ -214,7 +214,7 @@ class FeedForwardNetwork(Network):
     # The docstring lists X and y; document_options adds the options after them, from
     # mlp.train_options, which checks them.
     @document_options
-    def train(self, X, y, alpha=None, reg_lambda=0.0001, epochs=10000, momentum=0.9, *,
+    def train(self, X, y, alpha=None, reg_lambda=REG_LAMBDA, epochs=10000, momentum=0.9, *,
               target_cost=None, tol=1e-4, tol_rule="relative", patience=None, restarts=None, verbose=False,
               batch_size=None, shuffle=True, optimizer="momentum", beta_1=0.9, beta_2=0.999,
               epsilon=1e-8, schedule="constant", schedule_factor=10.0, schedule_patience=10,

@@ -10,7 +10,7 @@ import math
 
 import numpy
 
-from mlp.backend import OPTIMIZERS
+from mlp.backend import OPTIMIZERS, REG_LAMBDA
 from mlp.training import TrainingSettings
 from mlp.validation import check_choice, check_number
 
@@ -127,7 +127,7 @@ _OPTIONS = """\
 """
 
 
-def training_settings(network, n_samples, has_validation, *, alpha=None, reg_lambda=0.0001,
+def training_settings(network, n_samples, has_validation, *, alpha=None, reg_lambda=REG_LAMBDA,
                       epochs=10000, momentum=0.9, target_cost=None, tol=1e-4, tol_rule="relative",
                       patience=None, restarts=None, verbose=False, batch_size=None, shuffle=True,
                       optimizer="momentum", beta_1=0.9, beta_2=0.999, epsilon=1e-8,

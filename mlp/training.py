@@ -131,7 +131,6 @@ def _is_chance_level(loss, n_classes, output="softmax", uniform_loss=None):
     return chance > 0 and abs(loss - chance) <= _CHANCE_TOLERANCE * chance
 
 
-
 def _stall_fraction(output):
     return _REGRESSION_STALL_FRACTION if output == "identity" else _STALL_FRACTION
 
