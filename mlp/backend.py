@@ -176,8 +176,9 @@ class NetworkBackend(NetworkState):
         if engine.jax is None:
             return
         n_samples = max(int(self.n_samples if n_samples is None else n_samples), 1)
-        held = self.data, self.n_samples
-        if self.data is None or self.n_samples != n_samples:
+        held = self.data, self.n_samples, self._owned
+        stand_in = self.data is None or self.n_samples != n_samples
+        if stand_in:
             self.set_data(numpy.zeros((n_samples, self.architecture[0]), self.dtype),
                           numpy.zeros((n_samples, self.architecture[-1]), self.dtype))
         try:
@@ -193,7 +194,9 @@ class NetworkBackend(NetworkState):
                 self.train_steps(optimizer, no_steps, reg_lambda, 0.0, clip_norm=clip_norm,
                                  length=self.call_length(batch_size, steps, many_epochs))
         finally:
-            self.data, self.n_samples = held
+            if stand_in:
+                self.clear_data()
+            self.data, self.n_samples, self._owned = held
 
     def _objective_program(self):
         shapes = tuple(parameter.shape for parameter in self.parameters)

@@ -9,10 +9,10 @@ update these arrays.
 
 import numpy
 
-from mlp import objectives
+from mlp import engine, host_memory, objectives
 from mlp.init import initial_parameters
 from mlp.store import Parameter, many_to_device, to_numpy
-from mlp.training_matrix import aligned_zeros, padded_base, padded_rows
+from mlp.training_matrix import padded_base, padded_rows
 
 __all__ = ["NetworkState"]
 
@@ -53,6 +53,8 @@ class NetworkState:
     # Class defaults, so that a backend pickled before dropout existed reads as without it.
     dropout_rates = ()
     dropout_key = None
+    # The host arrays set_data made for the training set, given back on clear_data.
+    _owned = ()
 
     def __init__(self, network, regularize_bias=None):
         self.architecture = list(network.architecture)
@@ -150,24 +152,34 @@ class NetworkState:
         """
         n_samples = inputs.shape[0]
         rows = padded_rows(n_samples + 1)
+        weights = numpy.ones(n_samples, self.dtype) if sample_weights is None else sample_weights
         # Inputs made by mlp.training_matrix.padded_matrix are already padded: no second
-        # copy of the largest array. Aligned arrays are used by JAX as they are, not
-        # copied again.
+        # copy of the largest array. The padded arrays are aligned, and JAX uses them as
+        # they are, not copied again; their memory is kept for the next run
+        # (mlp.host_memory).
         padded_inputs = padded_base(inputs, self.dtype)
+        owned = []
         if padded_inputs is None:
-            padded_inputs = aligned_zeros((rows, inputs.shape[1]), self.dtype)
-            padded_inputs[:n_samples] = inputs
-        padded_targets = aligned_zeros((rows, targets.shape[1]), self.dtype)
-        padded_targets[:n_samples] = targets
-        padded_weights = aligned_zeros((rows,), self.dtype)
-        padded_weights[:n_samples] = 1 if sample_weights is None else sample_weights
-        self.data = tuple(many_to_device([padded_inputs, padded_targets, padded_weights]))
+            padded_inputs = host_memory.padded(inputs, rows, self.dtype)
+            owned.append(padded_inputs)
+        owned += [host_memory.padded(targets, rows, self.dtype),
+                  host_memory.padded(weights, rows, self.dtype)]
+        self.data = tuple(many_to_device([padded_inputs, *owned[-2:]]))
         self.n_samples = n_samples
+        self._owned = tuple(owned)
 
     def clear_data(self):
-        """Release the training set."""
-        self.data = None
-        self.n_samples = 0
+        """Release the training set: its device arrays are deleted, and the host memory
+        :meth:`set_data` made is kept for the next run (:mod:`mlp.host_memory`)."""
+        data, owned = self.data, self._owned
+        self.data, self.n_samples, self._owned = None, 0, ()
+        if data is not None and engine.jax is not None:
+            # The last call's outputs are the parameters' values: once they are ready,
+            # no computation reads the data any more.
+            engine.jax.block_until_ready([variable.value for variable in self.parameters])
+            for array in data:
+                array.delete()
+        host_memory.release(owned)
 
     def flat_parameters(self):
         """Every parameter, flattened and concatenated (the order of :attr:`parameters`)."""

@@ -19,6 +19,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import _check_sample_weight, _is_fitted
 
+from mlp import host_memory
 from mlp.errors import DivergenceError
 from mlp.estimator_callbacks import EpochCallbacks
 from mlp.estimator_parameters import MultilayerPerceptronParameters
@@ -148,14 +149,20 @@ class BaseMultilayerPerceptron(MultilayerPerceptronParameters, CallbackSupportMi
         scorer = ValidationScorer(self, validation) if validation is not None else None
         n_init = self.n_init if network is None else 1
         epochs = 1 if incremental else int(self.max_iter)
-        with EpochCallbacks(self, X, y, sample_weight, n_init, epochs) as callbacks:
-            if network is None:
-                network, history = self._train_best_of(architecture, dtype, training, scorer,
-                                                       incremental, callbacks)
-            else:
-                history = self._train(network, training, scorer, incremental, callbacks)
-            self._network = network
-            store_results(self, network, history, first_pass, incremental, len(training[0]), scorer)
+        try:
+            with EpochCallbacks(self, X, y, sample_weight, n_init, epochs) as callbacks:
+                if network is None:
+                    network, history = self._train_best_of(architecture, dtype, training, scorer,
+                                                           incremental, callbacks)
+                else:
+                    history = self._train(network, training, scorer, incremental, callbacks)
+                self._network = network
+                store_results(self, network, history, first_pass, incremental, len(training[0]),
+                              scorer)
+        finally:
+            # Every network has let go of the padded X (training clears its data): its
+            # memory is kept for the next fit (mlp.host_memory).
+            host_memory.release([training[0]])
         self._warn_if_not_converged(history, incremental)
         return self
 

@@ -21,15 +21,14 @@ import weakref
 import numpy
 from scipy import sparse
 
+from mlp import host_memory
 from mlp.validation import check_range
 
-__all__ = ["padded_rows", "padded_matrix", "padded_base", "aligned_zeros", "check_fits_in_memory",
-           "available_memory"]
+__all__ = ["padded_rows", "padded_matrix", "padded_base", "check_fits_in_memory", "available_memory"]
 
 # Bytes converted at a time (of float64): small beside any matrix worth the trouble,
 # large enough that the loop costs nothing beside the copy.
 _BLOCK_BYTES = 1 << 20
-_ALIGNMENT = 64
 
 # The memory of the matrices padded_matrix made, by address, while any view of it
 # lives: only these are used without a copy (a view of the caller's own array never
@@ -117,7 +116,9 @@ def padded_matrix(X, dtype, rows=None, name="X"):
     count = X.shape[0] if rows is None else len(rows)
     shape = (padded_rows(count + 1), X.shape[1])
     check_fits_in_memory(name, shape, dtype)
-    buffer = aligned_zeros(shape, dtype)
+    # Aligned memory, which JAX on the CPU uses as it is (mlp.host_memory): the one copy.
+    buffer = host_memory.empty(shape, dtype)
+    buffer[count:] = 0
     if sparse.issparse(X):
         X = X.tocsr()
     block_rows = max(1, _BLOCK_BYTES // (8 * max(X.shape[1], 1)))
@@ -131,31 +132,6 @@ def padded_matrix(X, dtype, rows=None, name="X"):
         buffer[start:stop] = block
     _BUFFERS[buffer.ctypes.data] = buffer.base
     return buffer[:count]
-
-
-def aligned_zeros(shape, dtype):
-    """A NumPy array of zeros whose first byte is 64-byte aligned.
-
-    JAX on the CPU uses such memory itself as a device array, where it copies a less
-    aligned buffer: one copy of the training data instead of two, and the minibatch
-    gathers of a training step run from NumPy's memory, which measured faster
-    (docs/measurements.md).
-
-    Parameters
-    ----------
-    shape : tuple of int
-    dtype : dtype
-
-    Returns
-    -------
-    ndarray
-        C-contiguous, of ``shape`` and ``dtype``, filled with zeros.
-    """
-    dtype = numpy.dtype(dtype)
-    size = int(numpy.prod(shape)) * dtype.itemsize
-    raw = numpy.zeros(size + _ALIGNMENT, dtype=numpy.uint8)
-    offset = -raw.ctypes.data % _ALIGNMENT
-    return raw[offset:offset + size].view(dtype).reshape(shape)
 
 
 def padded_base(inputs, dtype):

@@ -68,16 +68,17 @@ def test_backend_takes_a_padded_matrix_without_a_second_copy(X):
 
 
 def test_the_seed_front_ends_padded_data_is_the_device_data(monkeypatch, X):
-    # set_data pads a caller's arrays into aligned NumPy memory, which JAX on the CPU
-    # uses as it is: one copy, in the memory the minibatch gathers run fastest from.
-    from mlp import backend_state
+    # set_data pads a caller's arrays into aligned memory, which JAX on the CPU uses as
+    # it is: one copy, in the memory the minibatch gathers run fastest from.
+    from mlp import host_memory
     made = []
 
-    def recording(shape, dtype):
-        made.append(training_matrix.aligned_zeros(shape, dtype))
+    def recording(values, rows, dtype):
+        made.append(host_memory_padded(values, rows, dtype))
         return made[-1]
 
-    monkeypatch.setattr(backend_state, "aligned_zeros", recording)
+    host_memory_padded = host_memory.padded
+    monkeypatch.setattr(host_memory, "padded", recording)
     network = FeedForwardNetwork([7, 4, 3], activation="relu", dtype="float32", random_state=0)
     network.initialize()
     targets = numpy.eye(3, dtype=numpy.float32)[numpy.arange(len(X)) % 3]
