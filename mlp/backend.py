@@ -146,6 +146,8 @@ class NetworkBackend(NetworkState):
                                         self.data, plan, numpy.int64(n_steps), hyper, rates, clip)
         for variable, value in zip(carried_variables, values):
             variable.value = value
+        # clear_data waits for it: then no computation reads the data any more.
+        self._last_read = costs
         costs = numpy.asarray(costs, dtype=float)[:n_steps]
         return costs[:, 0], costs[:, 1], bool(finite)
 
@@ -210,6 +212,7 @@ class NetworkBackend(NetworkState):
         # Always float64, as scipy.optimize passes it: one call shape for the program.
         flat_parameters = numpy.asarray(flat_parameters, dtype=numpy.float64)
         data_cost, cost, gradient = run(flat_parameters, self.data, self._hyper([reg_lambda])[0])
+        self._last_read = data_cost
         return float(data_cost), float(cost), numpy.asarray(gradient, dtype=numpy.float64)
 
     def activate(self, inputs):

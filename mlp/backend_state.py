@@ -53,8 +53,10 @@ class NetworkState:
     # Class defaults, so that a backend pickled before dropout existed reads as without it.
     dropout_rates = ()
     dropout_key = None
-    # The host arrays set_data made for the training set, given back on clear_data.
+    # The host arrays set_data made for the training set, given back on clear_data, and
+    # an output of the last compiled call that read the data (see clear_data).
     _owned = ()
+    _last_read = None
 
     def __init__(self, network, regularize_bias=None):
         self.architecture = list(network.architecture)
@@ -171,12 +173,15 @@ class NetworkState:
     def clear_data(self):
         """Release the training set: its device arrays are deleted, and the host memory
         :meth:`set_data` made is kept for the next run (:mod:`mlp.host_memory`)."""
-        data, owned = self.data, self._owned
-        self.data, self.n_samples, self._owned = None, 0, ()
+        data, owned, last_read = self.data, self._owned, self._last_read
+        self.data, self.n_samples, self._owned, self._last_read = None, 0, (), None
         if data is not None and engine.jax is not None:
-            # The last call's outputs are the parameters' values: once they are ready,
-            # no computation reads the data any more.
-            engine.jax.block_until_ready([variable.value for variable in self.parameters])
+            # JAX computes asynchronously, and deleting an array does not wait for the
+            # computations that read it: the memory goes back only once the last call
+            # that read the data has finished (on the CPU, all of a call's outputs are
+            # ready at once).
+            if last_read is not None:
+                engine.jax.block_until_ready(last_read)
             for array in data:
                 array.delete()
         host_memory.release(owned)

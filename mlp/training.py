@@ -191,10 +191,12 @@ def train(backend, data, settings, generator):
     # What a hook that cannot score puts back: that is bad input, found only once
     # training has begun.
     start = backend.get_values(), None if generator is None else generator.bit_generator.state
-    backend.set_data(data.inputs, data.targets, data.sample_weights)
-    if not settings.keep_optimizer_state:
-        backend.reset_state()
     try:
+        # Inside the try: whatever fails after set_data, the data is cleared (and its
+        # memory given back only then, mlp.host_memory).
+        backend.set_data(data.inputs, data.targets, data.sample_weights)
+        if not settings.keep_optimizer_state:
+            backend.reset_state()
         with (InterruptFlag() as interrupt,
               Progress(settings.verbose, settings.epochs, settings.callback) as progress):
             for attempt_number in range(settings.restarts + 1):

@@ -4,6 +4,7 @@ import numpy
 import pytest
 
 from mlp import FeedForwardNetwork, engine, host_memory
+from mlp.training_matrix import padded_rows
 
 keeps = pytest.mark.skipif(not host_memory._KEEPS, reason="this platform's mmap keeps nothing")
 
@@ -44,15 +45,24 @@ def test_a_released_buffer_is_used_again_with_its_padding_written():
 
 
 @keeps
-def test_only_the_last_few_sizes_are_kept():
-    for rows in range(1, host_memory._KEPT_SIZES + 3):
-        host_memory.release([host_memory.padded(numpy.ones((1, 1024)), rows, numpy.float64)])
-    assert len(host_memory._KEPT) == host_memory._KEPT_SIZES
-    assert max(host_memory._KEPT) == (host_memory._KEPT_SIZES + 2) * 1024 * 8
+def test_the_last_few_released_are_kept_same_sizes_included():
+    made = [host_memory.padded(numpy.ones((1, 1024)), rows, numpy.float64)
+            for rows in (1, 2, 3, 3, 4, 5)]
+    host_memory.release(made)
+    kept = [len(memory) // 8192 for memory in host_memory._KEPT]
+    assert kept == [1, 2, 3, 3, 4, 5][-host_memory._KEPT_COUNT:]
+    # The last released of a size goes first; both of the same size are there.
+    assert host_memory.empty((3, 1024), numpy.float64).ctypes.data == made[3].ctypes.data
+    assert host_memory.empty((3, 1024), numpy.float64).ctypes.data == made[2].ctypes.data
 
 
 def test_arrays_made_elsewhere_and_small_ones_are_left_alone(monkeypatch):
+    import mmap
     host_memory.release([numpy.zeros((4, 4)), numpy.zeros(0)])
+    if hasattr(mmap, "MAP_PRIVATE"):
+        # A caller's own private memory is not taken either.
+        own = mmap.mmap(-1, 1 << 16, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+        host_memory.release([numpy.frombuffer(own, dtype=numpy.uint8)])
     monkeypatch.setattr(host_memory, "_SMALLEST_KEPT", 1 << 20)
     small = host_memory.padded(numpy.ones((3, 4)), 5, numpy.float64)
     assert small.ctypes.data % 64 == 0
@@ -68,7 +78,6 @@ def _trained(X, y, **keywords):
 
 
 @keeps
-@pytest.mark.skipif(engine.jax is None, reason="only JAX's runs keep their memory")
 def test_training_writes_into_the_last_runs_memory_and_learns_the_same(monkeypatch):
     generator = numpy.random.default_rng(0)
     X = generator.normal(size=(50, 4))
@@ -112,7 +121,7 @@ def test_clearing_the_data_deletes_its_device_arrays():
 
 @keeps
 def test_a_second_fit_copies_X_into_the_first_fits_memory(monkeypatch):
-    from mlp import MLPClassifier, training_matrix
+    from mlp import MLPClassifier
     generator = numpy.random.default_rng(0)
     X = generator.normal(size=(60, 4))
     y = generator.integers(0, 3, 60)
@@ -137,6 +146,41 @@ def test_a_second_fit_copies_X_into_the_first_fits_memory(monkeypatch):
     again = fitted()
     # `first` stays mapped here, so only kept memory can have its address.
     assert [array.ctypes.data for array in made if array.shape[1:] == (4,)] == [first[0].ctypes.data]
-    assert training_matrix.padded_rows(len(X) + 1) == first[0].shape[0]
+    assert padded_rows(len(X) + 1) == first[0].shape[0]
     for weights, expected in zip(again, alone):
         numpy.testing.assert_array_equal(weights, expected)
+
+
+@keeps
+def test_memory_in_use_is_not_handed_out_during_training():
+    # A callback asks for memory of the training arrays' sizes after each epoch and
+    # fills it with NaN: had any been given back before training ended, it would be
+    # handed out here and training would learn NaN.
+    generator = numpy.random.default_rng(0)
+    X = generator.normal(size=(50, 4))
+    y = generator.integers(0, 3, 50)
+    alone = _trained(X, y)
+    host_memory._KEPT.clear()
+    taken = []
+    rows = padded_rows(len(X) + 1)
+
+    def scribble(epoch, logs):
+        for shape in ((rows, 4), (rows, 3), (rows,)):
+            taken.append(host_memory.empty(shape, numpy.float64))
+            taken[-1][:] = numpy.nan
+
+    for weights, expected in zip(_trained(X, y, callback=scribble), alone):
+        numpy.testing.assert_array_equal(weights, expected)
+    assert len(taken) == 15
+
+
+def test_a_padded_matrix_stays_its_makers():
+    from mlp.training_matrix import padded_matrix
+    network = FeedForwardNetwork([4, 8, 3], activation="relu", random_state=0)
+    network.initialize()
+    X = padded_matrix(numpy.ones((10, 4)), "float64")
+    network.backend.set_data(X, numpy.eye(3)[numpy.arange(10) % 3])
+    # The targets and row weights are the backend's to give back, X its maker's.
+    assert len(network.backend._owned) == 2
+    assert not any(numpy.shares_memory(array, X) for array in network.backend._owned)
+    network.backend.clear_data()
