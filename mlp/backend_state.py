@@ -160,15 +160,16 @@ class NetworkState:
         # they are, not copied again; their memory is kept for the next run
         # (mlp.host_memory).
         padded_inputs = padded_base(inputs, self.dtype)
-        owned = []
+        # What clear_data gives back: a padded matrix's memory stays its maker's.
+        owned = ()
         if padded_inputs is None:
             padded_inputs = host_memory.padded(inputs, rows, self.dtype)
-            owned.append(padded_inputs)
-        owned += [host_memory.padded(targets, rows, self.dtype),
-                  host_memory.padded(weights, rows, self.dtype)]
-        self.data = tuple(many_to_device([padded_inputs, *owned[-2:]]))
+            owned = (padded_inputs,)
+        padded_targets = host_memory.padded(targets, rows, self.dtype)
+        padded_weights = host_memory.padded(weights, rows, self.dtype)
+        self._owned = owned + (padded_targets, padded_weights)
+        self.data = tuple(many_to_device([padded_inputs, padded_targets, padded_weights]))
         self.n_samples = n_samples
-        self._owned = tuple(owned)
 
     def clear_data(self):
         """Release the training set: its device arrays are deleted, and the host memory

@@ -98,7 +98,9 @@ def empty(shape, dtype):
     """
     dtype = numpy.dtype(dtype)
     size = int(numpy.prod(shape)) * dtype.itemsize
-    memory = _kept(size) or _mapped(size)
+    memory = None
+    if _KEEPS and size >= _SMALLEST_KEPT:
+        memory = _kept(size) or _mapped(size)
     if memory is None:
         raw = numpy.empty(size + _ALIGNMENT, dtype=numpy.uint8)
         offset = -raw.ctypes.data % _ALIGNMENT
@@ -129,8 +131,6 @@ def release(arrays):
 
 def _kept(size):
     """A kept mapping of ``size`` bytes, the last released first, or None."""
-    if not _KEEPS or size < _SMALLEST_KEPT:
-        return None
     with _LOCK:
         for index in range(len(_KEPT) - 1, -1, -1):
             if len(_KEPT[index]) == size:
@@ -139,10 +139,8 @@ def _kept(size):
 
 
 def _mapped(size):
-    """New private memory of ``size`` bytes, or None where it is not kept (or cannot be
-    mapped: NumPy's allocation then says why)."""
-    if not _KEEPS or size < _SMALLEST_KEPT:
-        return None
+    """New private memory of ``size`` bytes, or None where it cannot be mapped (NumPy's
+    allocation then says why)."""
     try:
         # Private anonymous memory, page-aligned: only such memory can be marked free.
         memory = _Memory(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)

@@ -117,6 +117,7 @@ def padded_matrix(X, dtype, rows=None, name="X"):
     shape = (padded_rows(count + 1), X.shape[1])
     check_fits_in_memory(name, shape, dtype)
     # Aligned memory, which JAX on the CPU uses as it is (mlp.host_memory): the one copy.
+    # It may be a past run's, holding its rows: the padding is written.
     buffer = host_memory.empty(shape, dtype)
     buffer[count:] = 0
     if sparse.issparse(X):
