@@ -12,7 +12,7 @@ def _estimator_class():
     try:
         from mlp import MLPClassifier
     except ImportError:
-        from mlp.estimator import MLPClassifier
+        from mlp.sklearn.classifier import MLPClassifier
     return MLPClassifier
 
 

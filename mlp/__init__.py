@@ -1,10 +1,9 @@
 """mlp: a small, fast, dependable MLP (classifier and regressor) on a Theano-lineage graph engine."""
 
 from mlp import engine
-from mlp.backend import ComputationBackend, NetworkBackend
 from mlp.errors import ConvergenceWarning, DivergenceError, NotInitializedError
-from mlp.history import History
-from mlp.layers import (
+from mlp.graph.activations import ComputationBackend
+from mlp.graph.layers import (
     ELULayer,
     GELULayer,
     IdentityLayer,
@@ -18,7 +17,9 @@ from mlp.layers import (
     TanhLayer,
 )
 from mlp.network import FeedForwardNetwork, Network
-from mlp.persist_estimator import load, save
+from mlp.runtime.backend import NetworkBackend
+from mlp.saving import load, save
+from mlp.training.history import History
 from mlp.version import __version__ as __version__
 
 __all__ = [
@@ -34,16 +35,16 @@ def __getattr__(name):
     # Imported on first use: the scikit-learn front end needs scikit-learn, which the
     # seed's front end does not.
     if name == "MLPClassifier":
-        from mlp.estimator import MLPClassifier
+        from mlp.sklearn.classifier import MLPClassifier
 
         return MLPClassifier
     if name == "MLPRegressor":
-        from mlp.regressor import MLPRegressor
+        from mlp.sklearn.regressor import MLPRegressor
 
         return MLPRegressor
     if name == "to_onnx":
         # Needs no scikit-learn; the onnx package itself is imported when it runs.
-        from mlp.onnx import to_onnx
+        from mlp.export import to_onnx
 
         return to_onnx
     raise AttributeError(f"module 'mlp' has no attribute {name!r}")

@@ -4,14 +4,15 @@ import numbers
 
 import numpy
 
-from mlp import network_file, training
-from mlp.backend import REG_LAMBDA, NetworkBackend
 from mlp.errors import NotInitializedError
-from mlp.init import INITIALIZERS
-from mlp.layers import LAYERS_BY_ACTIVATION, IdentityLayer, InputLayer, SigmoidLayer, SoftmaxLayer
-from mlp.model_file import read_model
-from mlp.network_data import network_targets, training_data
-from mlp.train_options import document_options, training_settings
+from mlp.graph.init import INITIALIZERS
+from mlp.graph.layers import LAYERS_BY_ACTIVATION, IdentityLayer, InputLayer, SigmoidLayer, SoftmaxLayer
+from mlp.io import network_file
+from mlp.io.model_file import read_model
+from mlp.runtime.backend import REG_LAMBDA, NetworkBackend
+from mlp.training import loop
+from mlp.training.data import network_targets, training_data
+from mlp.training.settings import document_options, training_settings
 from mlp.validation import (
     check_architecture,
     check_choice,
@@ -212,7 +213,7 @@ class FeedForwardNetwork(Network):
         return numpy.argmax(probabilities, axis=1)
 
     # The docstring lists X and y; document_options adds the options after them, from
-    # mlp.train_options, which checks them.
+    # mlp.training.settings, which checks them.
     @document_options
     def train(self, X, y, alpha=None, reg_lambda=REG_LAMBDA, epochs=10000, momentum=0.9, *,
               target_cost=None, tol=1e-4, tol_rule="relative", patience=None, restarts=None, verbose=False,
@@ -277,7 +278,7 @@ class FeedForwardNetwork(Network):
                                          validation_data, validation_fraction)
         # Called here, not through a helper: the training loop's warnings name the
         # caller of train (stacklevel).
-        return training.train(self.backend, data, settings, self.generator)
+        return loop.train(self.backend, data, settings, self.generator)
 
     def _restoring_generator(self, method, *arguments, **keywords):
         """Call ``method``; if it raises, put the random generator back as it was, so a

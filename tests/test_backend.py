@@ -2,9 +2,9 @@ import numpy
 import pytest
 
 from mlp import engine
-from mlp.backend import NetworkBackend, verify_cost_reaches
-from mlp.graphs import Placeholders
-from mlp.objectives import l2_penalty
+from mlp.graph.builders import Placeholders
+from mlp.graph.objectives import l2_penalty
+from mlp.runtime.backend import NetworkBackend, verify_cost_reaches
 from tests.conftest import hand_gradient, make_network
 
 
@@ -200,7 +200,7 @@ def test_without_an_l2_term_the_program_without_the_penalty_trains_the_same(xor_
 
 @pytest.mark.skipif(engine.jax is None, reason="the compiled loops are JAX's")
 def test_minibatch_steps_run_in_pairs_where_that_was_measured_faster():
-    from mlp.program_builders import _pairs_pay
+    from mlp.runtime.loops import _pairs_pay
 
     def weights(sizes, dtype):
         return [numpy.zeros((n_out, n_in), dtype) for n_in, n_out in zip(sizes, sizes[1:])]

@@ -450,7 +450,7 @@ OVERFLOWING_STEP = (
     "Bug: training measures the cost before each step, so a last step that sends the "
     "weights to about 1e300 (finite) passes as a success, and the model (relu) then "
     "predicts NaN (FeedForwardNetwork.train too, e.g. adam, alpha=1e300, epochs=1). "
-    "It needs a finite-output check of the final weights, in mlp/training.py."
+    "It needs a finite-output check of the final weights, in mlp/training/loop.py."
 )
 
 

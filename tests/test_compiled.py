@@ -13,7 +13,8 @@ import pytest
 from sklearn.datasets import load_iris
 from sklearn.preprocessing import StandardScaler
 
-from mlp import compiled, engine
+from mlp import engine
+from mlp.runtime import programs
 from tests.conftest import make_network, train_quietly
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -27,9 +28,9 @@ def iris():
 
 
 def counts_during(action):
-    before = compiled.counts()
+    before = programs.counts()
     action()
-    after = compiled.counts()
+    after = programs.counts()
     return {name: after[name] - before[name] for name in after}
 
 
@@ -74,7 +75,7 @@ FIT = ("import json, warnings, mlp\n"
        "warnings.simplefilter('ignore')\n"
        "X, y = load_iris(return_X_y=True)\n"
        "model = mlp.MLPClassifier((9,), max_iter=20, random_state=0).fit(X, y)\n"
-       "print(json.dumps(dict(compiled.counts(), loss=model.loss_)))\n")
+       "print(json.dumps(dict(programs.counts(), loss=model.loss_)))\n")
 
 
 def fit_in_a_new_process(cache_folder):
@@ -211,7 +212,7 @@ FIT_VARIANT = (
     "    warnings.simplefilter('ignore')\n"
     "    history = network.train(X, y, optimizer='adam', alpha=0.01, batch_size=20, epochs=3,\n"
     "                            clip_norm=clip_norm)\n"
-    "print(json.dumps(dict(compiled.counts(), loss=history.loss[-1])))\n"
+    "print(json.dumps(dict(programs.counts(), loss=history.loss[-1])))\n"
 )
 
 

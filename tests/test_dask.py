@@ -44,7 +44,7 @@ def digits():
 
 def _worker_counts():
     """A worker's compile counts (run on each worker through ``Client.run``)."""
-    from mlp import compiled as worker_compiled
+    from mlp.runtime import programs as worker_compiled
 
     return worker_compiled.counts()
 
@@ -104,7 +104,7 @@ import numpy
 from sklearn.datasets import load_digits
 from sklearn.model_selection import StratifiedKFold
 import mlp
-from mlp import compiled
+from mlp.runtime import programs
 warnings.simplefilter("ignore")
 X, y = load_digits(return_X_y=True)
 X = (X / 16.0).astype(numpy.float32)
@@ -114,7 +114,7 @@ for parameters in json.loads(sys.argv[1]):
     parameters["hidden_layer_sizes"] = tuple(parameters["hidden_layer_sizes"])
     model = mlp.MLPClassifier(**json.loads(sys.argv[2]), **parameters).fit(X[train], y[train])
     scores.append(model.score(X[test], y[test]))
-print(json.dumps(dict(compiled.counts(), scores=scores)))
+print(json.dumps(dict(programs.counts(), scores=scores)))
 """
 
 

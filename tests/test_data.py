@@ -1,9 +1,9 @@
-"""The row bookkeeping of ``mlp.data``: minibatches and the stratified validation split."""
+"""The row bookkeeping of ``mlp.training.batches``: minibatches and the stratified validation split."""
 
 import numpy
 import pytest
 
-from mlp.data import minibatches, stratified_split
+from mlp.training.batches import minibatches, stratified_split
 
 
 def test_minibatches_in_order_cover_every_row_once_with_a_short_last_batch():

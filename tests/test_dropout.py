@@ -6,10 +6,11 @@ import numpy
 import pytest
 from sklearn.datasets import load_digits
 
-from mlp import FeedForwardNetwork, NetworkBackend, compiled, engine
-from mlp.backend import padded_rows
-from mlp.dropout import dropout_masks, numpy_dropout_masks
-from mlp.layers import ReLULayer, SoftmaxLayer
+from mlp import FeedForwardNetwork, NetworkBackend, engine
+from mlp.graph.dropout import dropout_masks, numpy_dropout_masks
+from mlp.graph.layers import ReLULayer, SoftmaxLayer
+from mlp.runtime import programs
+from mlp.runtime.backend import padded_rows
 from tests.conftest import make_network, train_quietly
 
 
@@ -192,7 +193,7 @@ def test_without_dropout_the_plain_program_is_compiled(xor_inputs, xor_labels):
     assert plain.backend.dropout_key is None and plain.backend.dropout_layers == ()
     train_quietly(plain, xor_inputs, xor_labels, epochs=2)
     train_quietly(dropped, xor_inputs, xor_labels, epochs=2)
-    roles = {role for _, role in compiled._PROGRAMS}
+    roles = {role for _, role in programs._PROGRAMS}
     assert ("train", "momentum", False) in roles
     assert ("train", "momentum", False, ("dropout", (0,))) in roles
 

@@ -19,13 +19,14 @@ def test_engine_follows_the_environment_variable():
 
 def test_only_the_engine_modules_import_an_engine():
     # mlp.engine is the interface; its two loaders are the only imports of the engines.
-    pattern = re.compile(r"^\s*(import|from)\s+(pytensor|theano)\b", re.MULTILINE)
-    importers = sorted(path.name for path in PACKAGE.glob("*.py") if pattern.search(path.read_text()))
-    assert importers == ["engine_pytensor.py", "engine_theano.py"]
-    engine_users = re.compile(r"^\s*(import|from)\s+mlp\.engine_|^\s*from\s+mlp\s+import\s+engine_",
-                              re.MULTILINE)
-    users = sorted(path.name for path in PACKAGE.glob("*.py") if engine_users.search(path.read_text()))
-    assert users == ["engine.py"]
+    pattern = re.compile(r"^\s*(import|from)\s+(pytensor|theano|jax)\b", re.MULTILINE)
+    sources = {path.relative_to(PACKAGE).as_posix(): path.read_text() for path in PACKAGE.rglob("*.py")}
+    importers = sorted(name for name, text in sources.items() if pattern.search(text))
+    assert importers == ["engine/pytensor_loader.py", "engine/theano_loader.py"]
+    loader_users = re.compile(r"^\s*(import|from)\s+mlp\.engine\.\w+_loader|"
+                              r"^\s*from\s+mlp\.engine\s+import\s+\w+_loader", re.MULTILINE)
+    users = sorted(name for name, text in sources.items() if loader_users.search(text))
+    assert users == ["engine/__init__.py"]
 
 
 def test_softmax_normalises_each_row():
@@ -64,7 +65,7 @@ def blas_library():
 
     import pytest
 
-    from mlp.engine_theano import _scipy_openblas_folder
+    from mlp.engine.theano_loader import _scipy_openblas_folder
     if engine.name != "theano":
         pytest.skip("only Theano's C code links a BLAS")
     folder = _scipy_openblas_folder()
@@ -84,7 +85,7 @@ def test_the_readmes_install_links_the_engine_to_scipy_openblas():
 
 
 def test_every_renamed_blas_routine_is_in_the_library():
-    from mlp.engine_theano import _BLAS_PREFIX, _renamed_routines
+    from mlp.engine.theano_loader import _BLAS_PREFIX, _renamed_routines
     library = blas_library()
     missing = [name for name in _renamed_routines() if not hasattr(library, _BLAS_PREFIX + name)]
     assert missing == []
@@ -95,7 +96,7 @@ def test_every_blas_routine_the_engine_calls_is_renamed():
     # would be an undefined symbol when a compiled module loads.
     import importlib
 
-    from mlp.engine_theano import _renamed_routines
+    from mlp.engine.theano_loader import _renamed_routines
     blas_library()
     package = Path(importlib.import_module(f"{engine.name}.tensor").__file__).parent
     pattern = re.compile(r"\b(?:[sdcz](?:gemm|gemv|ger|gerc|geru|dot|dotu|dotc|axpy|scal|copy|swap"
@@ -110,10 +111,10 @@ def test_every_blas_routine_the_engine_calls_is_renamed():
 
 
 def test_no_blas_flags_without_the_library(monkeypatch):
-    from mlp import engine_theano
-    monkeypatch.setattr(engine_theano, "_OPENBLAS_FILES", ("libno_such_blas.so",))
-    assert engine_theano._scipy_openblas_folder() is None
-    assert engine_theano._blas_flags() == ""
+    from mlp.engine import theano_loader
+    monkeypatch.setattr(theano_loader, "_OPENBLAS_FILES", ("libno_such_blas.so",))
+    assert theano_loader._scipy_openblas_folder() is None
+    assert theano_loader._blas_flags() == ""
 
 
 def test_jax_keeps_float64_and_a_persistent_cache():
@@ -127,7 +128,7 @@ def test_jax_keeps_float64_and_a_persistent_cache():
 
 
 def test_the_cache_folder_follows_the_environment(monkeypatch, tmp_path):
-    from mlp.engine_pytensor import _cache_folder
+    from mlp.engine.pytensor_loader import _cache_folder
     monkeypatch.setenv("MLP_CACHE_DIR", str(tmp_path / "mine"))
     assert _cache_folder() == str(tmp_path / "mine" / "jax")
     monkeypatch.delenv("MLP_CACHE_DIR")
@@ -141,10 +142,10 @@ def test_a_too_old_pytensor_is_named(monkeypatch):
 
     import pytest
 
-    from mlp import engine_pytensor
+    from mlp.engine import pytensor_loader
     monkeypatch.setitem(sys.modules, "pytensor", types.SimpleNamespace(__version__="2.18.1"))
     with pytest.raises(ImportError, match=r"PyTensor >= 3\.0.*PyTensor 2\.18\.1 is installed"):
-        engine_pytensor.load()
+        pytensor_loader.load()
 
 
 def test_importing_mlp_leaves_the_environment_unchanged():
@@ -197,12 +198,12 @@ def test_the_rewrite_replaces_each_weight_gradient_of_a_step():
     import pytensor
     from pytensor.graph.fg import FunctionGraph
 
-    from mlp import graphs
-    from mlp.engine_pytensor import _weight_gradient_rewrite
+    from mlp.engine.pytensor_loader import _weight_gradient_rewrite
+    from mlp.graph import builders
     from tests.conftest import make_network
     network = make_network([256, 512, 512, 10], activation="relu")
-    placeholders = graphs.Placeholders(3, "float32")
-    inputs, outputs, _ = graphs.step_graph(network.layers, placeholders, "momentum", True, True)
+    placeholders = builders.Placeholders(3, "float32")
+    inputs, outputs, _ = builders.step_graph(network.layers, placeholders, "momentum", True, True)
     graph = FunctionGraph(inputs, outputs, clone=True)
     _weight_gradient_rewrite(pytensor)(graph)
     names = [type(node.op).__name__ for node in graph.toposort()]

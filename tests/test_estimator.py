@@ -16,7 +16,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import check_estimator
 
-from mlp.estimator import MLPClassifier
+from mlp.sklearn.classifier import MLPClassifier
 
 
 @pytest.fixture(scope="module")
@@ -248,7 +248,7 @@ def test_float32_and_sparse_input(iris):
 
 def test_save_and_load_a_fitted_estimator(tmp_path):
     import mlp
-    from mlp.persist import ModelFileError
+    from mlp.io.model_file import ModelFileError
 
     X, y = load_iris(return_X_y=True)
     labels = numpy.array(["setosa", "versicolor", "virginica"])[y]
@@ -267,9 +267,9 @@ def test_save_and_load_a_fitted_estimator(tmp_path):
     assert loaded.classes_.tolist() == ["setosa", "versicolor", "virginica"]
     assert loaded.get_params() == estimator.get_params()
     assert loaded.loss_curve_ == estimator.loss_curve_ and loaded.n_iter_ == estimator.n_iter_
-    header, arrays = mlp.persist.read_model(path)
+    header, arrays = mlp.io.model_file.read_model(path)
     arrays["coefs_1"] = arrays["coefs_1"][:, :2]
-    mlp.persist.write_model(tmp_path / "edited.npz", header, arrays)
+    mlp.io.model_file.write_model(tmp_path / "edited.npz", header, arrays)
     with pytest.raises(ModelFileError, match="edited.npz"):
         mlp.load(tmp_path / "edited.npz")
 
@@ -446,16 +446,16 @@ def test_divergence_is_a_value_error(iris):
 
 
 def test_fit_warns_as_sklearn_without_touching_the_warning_filters(iris, monkeypatch):
-    import mlp.estimator_base
-    import mlp.estimator_training
-    import mlp.training
+    import mlp.sklearn.base
+    import mlp.sklearn.settings
+    import mlp.training.loop
     from mlp import ConvergenceWarning as NetworkConvergenceWarning
 
     X, y = iris
     X = StandardScaler().fit_transform(X)
     # The front end and the training loop may only warn: catch_warnings or simplefilter,
     # which change process-wide state (not thread-safe), would raise AttributeError.
-    for module in (mlp.estimator_base, mlp.estimator_training, mlp.training):
+    for module in (mlp.sklearn.base, mlp.sklearn.settings, mlp.training.loop):
         monkeypatch.setattr(module, "warnings", SimpleNamespace(warn=warnings.warn))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

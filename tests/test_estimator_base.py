@@ -13,8 +13,8 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from mlp import DivergenceError
-from mlp.estimator import MLPClassifier
-from mlp.regressor import MLPRegressor
+from mlp.sklearn.classifier import MLPClassifier
+from mlp.sklearn.regressor import MLPRegressor
 
 
 @pytest.fixture(scope="module")

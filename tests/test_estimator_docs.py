@@ -1,4 +1,4 @@
-"""The estimators' shared documentation (mlp.estimator_docs): each class's docstring
+"""The estimators' shared documentation (mlp.sklearn.docstrings): each class's docstring
 describes every parameter of its constructor, once, in the constructor's order."""
 
 import inspect

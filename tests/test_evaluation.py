@@ -6,7 +6,7 @@ import numpy
 import pytest
 from sklearn.metrics import r2_score as sklearn_r2_score
 
-from mlp.evaluation import baseline_loss, evaluate, r2_score
+from mlp.training.evaluation import baseline_loss, evaluate, r2_score
 
 
 def test_r2_matches_scikit_learn_for_one_and_many_outputs():

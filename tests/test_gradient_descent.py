@@ -75,7 +75,7 @@ def test_full_batch_epochs_no_rule_can_stop_run_in_the_fewest_calls(monkeypatch,
                                                                    xor_labels):
     # With the target out of reach and the plateau rule's patience not spent, the calls
     # need not start short to stop in; the steps and weights are the same either way.
-    from mlp.backend import NetworkBackend
+    from mlp.runtime.backend import NetworkBackend
     train_steps = NetworkBackend.train_steps
     runs = {}
     for target_cost in (0.0, 1e-300):

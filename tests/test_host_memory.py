@@ -3,8 +3,9 @@
 import numpy
 import pytest
 
-from mlp import FeedForwardNetwork, engine, host_memory
-from mlp.training_matrix import padded_rows
+from mlp import FeedForwardNetwork, engine
+from mlp.runtime import host_memory
+from mlp.runtime.padded_data import padded_rows
 
 keeps = pytest.mark.skipif(not host_memory._KEEPS, reason="this platform's mmap keeps nothing")
 
@@ -175,7 +176,7 @@ def test_memory_in_use_is_not_handed_out_during_training():
 
 
 def test_a_padded_matrix_stays_its_makers():
-    from mlp.training_matrix import padded_matrix
+    from mlp.runtime.padded_data import padded_matrix
     network = FeedForwardNetwork([4, 8, 3], activation="relu", random_state=0)
     network.initialize()
     X = padded_matrix(numpy.ones((10, 4)), "float64")

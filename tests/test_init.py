@@ -1,7 +1,7 @@
 import numpy
 import pytest
 
-from mlp.init import glorot, initial_parameters, uniform
+from mlp.graph.init import glorot, initial_parameters, uniform
 
 
 def test_shapes_follow_the_seed():

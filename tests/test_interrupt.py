@@ -8,7 +8,7 @@ import threading
 
 import numpy
 
-from mlp.interrupt import InterruptFlag
+from mlp.training.interrupt import InterruptFlag
 from tests.conftest import counted, make_network, wrap_calls
 
 

@@ -4,7 +4,7 @@ import numpy
 import pytest
 
 from mlp import engine
-from mlp.layers import (
+from mlp.graph.layers import (
     LAYERS_BY_ACTIVATION,
     ELULayer,
     GELULayer,

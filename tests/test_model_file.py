@@ -1,11 +1,11 @@
-"""The model file format (mlp.model_file): arrays and a JSON header, no pickle."""
+"""The model file format (mlp.io.model_file): arrays and a JSON header, no pickle."""
 
 import os
 
 import numpy
 import pytest
 
-from mlp.model_file import FORMAT_VERSION, read_model, write_model
+from mlp.io.model_file import FORMAT_VERSION, read_model, write_model
 
 
 def test_write_model_adds_versions_and_keeps_the_path_as_given(tmp_path):

@@ -1,7 +1,7 @@
 import numpy
 
 from mlp import engine
-from mlp.objectives import categorical_crossentropy, l2_penalty
+from mlp.graph.objectives import categorical_crossentropy, l2_penalty
 
 
 def crossentropy(logits, targets):
@@ -36,7 +36,7 @@ def test_l2_penalty_sums_every_square():
 
 
 def test_binary_crossentropy_matches_numpy_and_survives_saturation():
-    from mlp.objectives import binary_crossentropy
+    from mlp.graph.objectives import binary_crossentropy
 
     logits_matrix = engine.tensor.matrix(dtype="float64")
     targets_matrix = engine.tensor.matrix(dtype="float64")
@@ -55,7 +55,7 @@ def test_binary_crossentropy_matches_numpy_and_survives_saturation():
 
 # ------------------------------------------------------------------- squared error
 def squared_error_function(weighted):
-    from mlp.objectives import squared_error
+    from mlp.graph.objectives import squared_error
 
     outputs = engine.tensor.matrix(dtype="float64")
     targets = engine.tensor.matrix(dtype="float64")
@@ -87,7 +87,7 @@ def test_squared_error_matches_numpy_and_scikit_learn():
 
 
 def test_squared_error_gradient_matches_central_differences():
-    from mlp.objectives import squared_error
+    from mlp.graph.objectives import squared_error
 
     outputs = engine.tensor.matrix(dtype="float64")
     targets = engine.tensor.matrix(dtype="float64")

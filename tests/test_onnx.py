@@ -15,8 +15,8 @@ from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, loa
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 import mlp  # noqa: E402
-from mlp.layers import LAYERS_BY_ACTIVATION  # noqa: E402
-from mlp.onnx_graph import ACTIVATIONS  # noqa: E402
+from mlp.graph.layers import LAYERS_BY_ACTIVATION  # noqa: E402
+from mlp.io.onnx_nodes import ACTIVATIONS  # noqa: E402
 
 pytestmark = [pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
               pytest.mark.filterwarnings("ignore::mlp.ConvergenceWarning")]

@@ -6,15 +6,8 @@ import warnings
 import numpy
 import pytest
 
-from mlp import ConvergenceWarning, NotInitializedError, engine
-from mlp.persist import (
-    FORMAT_VERSION,
-    ModelFileError,
-    load_network,
-    read_model,
-    save_network,
-    write_model,
-)
+from mlp import ConvergenceWarning, NotInitializedError, engine, load, save
+from mlp.io.model_file import FORMAT_VERSION, ModelFileError, read_model, write_model
 from tests.conftest import make_network
 
 XOR_INPUTS = numpy.array([[0., 0.], [0., 1.], [1., 0.], [1., 1.]])
@@ -37,7 +30,7 @@ def saved_file(tmp_path_factory):
     """A trained [2, 3, 2] tanh network saved once, and its predictions."""
     network = trained_network()
     path = tmp_path_factory.mktemp("saved") / "model.npz"
-    save_network(network, path)
+    save(network, path)
     return path, network.predict(XOR_INPUTS)
 
 
@@ -58,7 +51,7 @@ def rewrite_npz(source, target, edit_header=None, edit_arrays=None):
 def load_error(path):
     """The ModelFileError that loading ``path`` raises; its message must name the file."""
     with pytest.raises(ModelFileError, match=re.escape(str(path))) as caught:
-        load_network(path)
+        load(path)
     return str(caught.value)
 
 
@@ -69,8 +62,8 @@ def load_error(path):
 def test_round_trip_keeps_predictions_weights_and_dtype(tmp_path, dtype):
     network = trained_network(dtype=dtype)
     path = tmp_path / "model.npz"
-    save_network(network, path)
-    restored = load_network(path)
+    save(network, path)
+    restored = load(path)
     numpy.testing.assert_array_equal(restored.predict(XOR_INPUTS), network.predict(XOR_INPUTS))
     for saved, loaded in zip(network.weights + network.bias, restored.weights + restored.bias):
         numpy.testing.assert_array_equal(loaded, saved)
@@ -85,8 +78,8 @@ def test_round_trip_of_a_deeper_relu_network(tmp_path):
     labels = (inputs[:, 0] > 0).astype(int)
     network = trained_network([4, 5, 3, 2], inputs, labels, activation="relu", init="uniform")
     path = tmp_path / "relu.npz"
-    save_network(network, path)
-    restored = load_network(str(path))
+    save(network, path)
+    restored = load(str(path))
     assert restored.architecture == [4, 5, 3, 2]
     assert (restored.activation, restored.init) == ("relu", "uniform")
     assert [layer.activation for layer in restored.layers[1:]] == ["relu", "relu", "softmax"]
@@ -95,7 +88,7 @@ def test_round_trip_of_a_deeper_relu_network(tmp_path):
 
 def test_a_loaded_network_trains_on(saved_file):
     path, _ = saved_file
-    restored = load_network(path)
+    restored = load(path)
     before = restored.weights
     restored.train(XOR_INPUTS, XOR_LABELS, epochs=5)
     after = restored.weights
@@ -105,11 +98,11 @@ def test_a_loaded_network_trains_on(saved_file):
 
 def test_random_state_is_kept_only_when_an_integer(tmp_path):
     path = tmp_path / "model.npz"
-    save_network(make_network([2, 3, 2], activation="tanh", random_state=7), path)
+    save(make_network([2, 3, 2], activation="tanh", random_state=7), path)
     assert read_model(path)[0]["random_state"] == 7
-    assert load_network(path).random_state == 7
+    assert load(path).random_state == 7
     generator = numpy.random.default_rng(7)
-    save_network(make_network([2, 3, 2], activation="tanh", random_state=generator), path)
+    save(make_network([2, 3, 2], activation="tanh", random_state=generator), path)
     assert read_model(path)[0]["random_state"] is None
 
 
@@ -117,7 +110,7 @@ def test_an_engine_other_than_the_current_one_loads(saved_file, tmp_path):
     path, predictions = saved_file
     other = "theano" if engine.name == "pytensor" else "pytensor"
     edited = rewrite_npz(path, tmp_path / "other.npz", edit_header=lambda h: h.update(engine=other))
-    numpy.testing.assert_array_equal(load_network(edited).predict(XOR_INPUTS), predictions)
+    numpy.testing.assert_array_equal(load(edited).predict(XOR_INPUTS), predictions)
 
 
 # The file format
@@ -142,7 +135,7 @@ def test_save_refuses_an_uninitialized_network(tmp_path):
     from mlp import FeedForwardNetwork
 
     with pytest.raises(NotInitializedError, match="initialize"):
-        save_network(FeedForwardNetwork([2, 3, 2]), tmp_path / "model.npz")
+        save(FeedForwardNetwork([2, 3, 2]), tmp_path / "model.npz")
     assert os.listdir(tmp_path) == []
 
 
@@ -153,7 +146,7 @@ def test_save_refuses_an_uninitialized_network(tmp_path):
 def test_a_failed_save_leaves_the_previous_file_and_no_temporary_file(tmp_path, monkeypatch, target):
     original = trained_network()
     path = tmp_path / "model.npz"
-    save_network(original, path)
+    save(original, path)
     expected = original.predict(XOR_INPUTS)
     replacement = make_network([2, 3, 2], activation="tanh", random_state=1)
     module_name, function_name = target.split(".")
@@ -167,25 +160,25 @@ def test_a_failed_save_leaves_the_previous_file_and_no_temporary_file(tmp_path, 
 
     monkeypatch.setattr(module, function_name, fail_midway)
     with pytest.raises(OSError, match="disk full"):
-        save_network(replacement, path)
+        save(replacement, path)
     monkeypatch.undo()
     assert os.listdir(tmp_path) == ["model.npz"]
-    numpy.testing.assert_array_equal(load_network(path).predict(XOR_INPUTS), expected)
+    numpy.testing.assert_array_equal(load(path).predict(XOR_INPUTS), expected)
 
 
 def test_saving_over_a_file_keeps_its_permissions(tmp_path):
     path = tmp_path / "model.npz"
     network = make_network([2, 3, 2], activation="tanh", random_state=0)
-    save_network(network, path)
+    save(network, path)
     os.chmod(path, 0o640)
-    save_network(network, path)
+    save(network, path)
     assert os.stat(path).st_mode & 0o777 == 0o640
 
 
 def test_saving_over_a_private_file_never_shows_the_new_contents_to_others(tmp_path, monkeypatch):
     path = tmp_path / "model.npz"
     network = make_network([2, 3, 2], random_state=0)
-    save_network(network, path)
+    save(network, path)
     os.chmod(path, 0o600)
     real_savez, modes = numpy.savez, []
 
@@ -194,7 +187,7 @@ def test_saving_over_a_private_file_never_shows_the_new_contents_to_others(tmp_p
         real_savez(handle, **contents)
 
     monkeypatch.setattr(numpy, "savez", savez)
-    save_network(network, path)
+    save(network, path)
     assert modes == [0o600] and os.stat(path).st_mode & 0o777 == 0o600
 
 
@@ -210,7 +203,7 @@ def test_a_new_file_gets_the_mode_a_plain_open_gives_without_touching_the_umask(
             raise AssertionError("the umask is process-wide: the library must not set it")
 
         monkeypatch.setattr(os, "umask", refuse)
-        save_network(make_network([2, 3, 2], random_state=0), tmp_path / "model.npz")
+        save(make_network([2, 3, 2], random_state=0), tmp_path / "model.npz")
     finally:
         monkeypatch.undo()
         real_umask(previous)
@@ -224,7 +217,7 @@ def test_a_new_file_gets_the_mode_a_plain_open_gives_without_touching_the_umask(
 def test_a_missing_file_raises_file_not_found_naming_it(tmp_path):
     path = tmp_path / "absent.npz"
     with pytest.raises(FileNotFoundError, match=re.escape(str(path))):
-        load_network(path)
+        load(path)
 
 
 def test_a_truncated_file(saved_file, tmp_path):

@@ -5,13 +5,13 @@ import re
 
 import pytest
 
-from mlp.progress import Progress
-from mlp.record import Record
+from mlp.training.history import History
+from mlp.training.progress import Progress
 from tests.conftest import make_network
 
 
 def recorded(losses, validation_losses=()):
-    record = Record()
+    record = History()
     for index, loss in enumerate(losses):
         record.loss.append(loss)
         record.total_loss.append(loss + 0.125)

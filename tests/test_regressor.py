@@ -15,7 +15,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import check_estimator
 
 import mlp
-from mlp.regressor import MLPRegressor
+from mlp.sklearn.regressor import MLPRegressor
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,8 @@ or a score hook) and the learning-rate schedules, stated once for both paths."""
 import numpy
 import pytest
 
-from mlp.stopping import Monitor
-from mlp.training import TrainingSettings
+from mlp.training.loop import TrainingSettings
+from mlp.training.stopping import Monitor
 from tests.conftest import make_network
 
 

@@ -1,12 +1,12 @@
-"""The options of FeedForwardNetwork.train (mlp.train_options): documented once, checked
+"""The options of FeedForwardNetwork.train (mlp.training.settings): documented once, checked
 into one TrainingSettings."""
 
 import inspect
 
 import pytest
 
-from mlp.train_options import training_settings
-from mlp.training import TrainingSettings
+from mlp.training.loop import TrainingSettings
+from mlp.training.settings import training_settings
 from tests.conftest import make_network
 
 

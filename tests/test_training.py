@@ -13,7 +13,7 @@ from sklearn.datasets import load_breast_cancer, load_iris
 from sklearn.neural_network import MLPClassifier
 
 from mlp import ConvergenceWarning
-from mlp.data import minibatches, stratified_split
+from mlp.training.batches import minibatches, stratified_split
 from tests.conftest import make_network
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

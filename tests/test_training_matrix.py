@@ -1,4 +1,4 @@
-"""The training matrix: one padded copy of X, made block by block (mlp.training_matrix)."""
+"""The training matrix: one padded copy of X, made block by block (mlp.runtime.padded_data)."""
 
 import tracemalloc
 
@@ -6,12 +6,13 @@ import numpy
 import pytest
 from scipy import sparse
 
-from mlp import engine, training_matrix
+from mlp import engine
 from mlp.network import FeedForwardNetwork
-from mlp.training_matrix import padded_matrix, padded_rows
+from mlp.runtime import padded_data
+from mlp.runtime.padded_data import padded_matrix, padded_rows
 
 sklearn = pytest.importorskip("sklearn")
-from mlp.estimator import MLPClassifier  # noqa: E402
+from mlp.sklearn.classifier import MLPClassifier  # noqa: E402
 
 
 @pytest.fixture
@@ -24,7 +25,7 @@ def test_padded_matrix_holds_the_rows_then_zeros(X):
     matrix = padded_matrix(X, "float32")
     assert matrix.shape == X.shape and matrix.dtype == numpy.float32
     numpy.testing.assert_array_equal(matrix, X.astype(numpy.float32))
-    padded = training_matrix.padded_base(matrix, "float32")
+    padded = padded_data.padded_base(matrix, "float32")
     assert padded.shape == (padded_rows(len(X) + 1), 7)
     numpy.testing.assert_array_equal(padded[:len(X)], matrix)
     assert not padded[len(X):].any()
@@ -36,7 +37,7 @@ def test_padded_matrix_takes_chosen_rows_in_order_from_sparse_input(X):
     for given in (X, sparse.csr_matrix(X), sparse.csc_matrix(X)):
         matrix = padded_matrix(given, "float64", rows=rows)
         numpy.testing.assert_array_equal(matrix, X[rows])
-        assert training_matrix.padded_base(matrix, "float64").shape == (padded_rows(30001), 7)
+        assert padded_data.padded_base(matrix, "float64").shape == (padded_rows(30001), 7)
 
 
 def test_padded_matrix_names_the_callers_row_of_a_value_out_of_range(X):
@@ -70,7 +71,7 @@ def test_backend_takes_a_padded_matrix_without_a_second_copy(X):
 def test_the_seed_front_ends_padded_data_is_the_device_data(monkeypatch, X):
     # set_data pads a caller's arrays into aligned memory, which JAX on the CPU uses as
     # it is: one copy, in the memory the minibatch gathers run fastest from.
-    from mlp import host_memory
+    from mlp.runtime import host_memory
     made = []
 
     def recording(values, rows, dtype):
@@ -92,7 +93,7 @@ def test_the_seed_front_ends_padded_data_is_the_device_data(monkeypatch, X):
 
 
 def test_a_matrix_beyond_half_the_available_memory_is_refused(monkeypatch, X):
-    monkeypatch.setattr(training_matrix, "available_memory", lambda: 400_000)
+    monkeypatch.setattr(padded_data, "available_memory", lambda: 400_000)
     expected = r"`X` needs a 61440 x 7 float32 matrix of 1\.7 MB, more than half of the 0\.4 MB"
     with pytest.raises(MemoryError, match=expected):
         padded_matrix(X, "float32")
@@ -102,7 +103,7 @@ def test_fit_refused_for_memory_leaves_the_model_as_it_was(monkeypatch, X):
     y = numpy.arange(len(X)) % 3
     model = MLPClassifier((4,), max_iter=2, random_state=0).fit(X[:100], y[:100])
     before = [coef.copy() for coef in model.coefs_]
-    monkeypatch.setattr(training_matrix, "available_memory", lambda: 1000)
+    monkeypatch.setattr(padded_data, "available_memory", lambda: 1000)
     with pytest.raises(MemoryError, match="more than half"):
         model.fit(X, y)
     for coef, kept in zip(model.coefs_, before):
