@@ -13,13 +13,13 @@ demo: $(VENV)/.installed
 	$(VENV)/bin/python examples/xor.py
 
 test: $(VENV)/.installed
-	$(VENV)/bin/python -m pytest $(PYTEST_ARGS) tests
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS) tests benchmarks
 
 test-fast: $(VENV)/.installed
-	$(VENV)/bin/python -m pytest -m "not slow" $(PYTEST_ARGS) tests
+	$(VENV)/bin/python -m pytest -m "not slow" $(PYTEST_ARGS) tests benchmarks
 
 test-theano: $(VENV_THEANO)/.installed
-	MLP_ENGINE=theano $(VENV_THEANO)/bin/python -m pytest $(PYTEST_ARGS) tests
+	MLP_ENGINE=theano $(VENV_THEANO)/bin/python -m pytest $(PYTEST_ARGS) tests benchmarks
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check mlp tests examples benchmarks

@@ -9,7 +9,7 @@ import sys
 import numpy
 
 from mlp.errors import NotInitializedError
-from mlp.io.onnx import Description, onnx_model
+from mlp.io.onnx import Description, onnx_model, onnx_package
 from mlp.network import FeedForwardNetwork
 
 __all__ = ["to_onnx"]
@@ -58,13 +58,7 @@ def to_onnx(model, X_sample):
     >>> session = onnxruntime.InferenceSession(proto.SerializeToString())  # doctest: +SKIP
     >>> label, probabilities = session.run(None, {"X": X.astype("float32")})  # doctest: +SKIP
     """
-    try:
-        import onnx  # noqa: F401 - only to say so when it is missing
-    except ImportError as error:
-        raise ImportError(
-            "mlp.to_onnx needs the `onnx` package: pip install onnx (or pip install "
-            "mlp[onnx], which adds onnxruntime to run the graph)"
-        ) from error
+    onnx_package()  # before the model is read: a missing package is said first
     return onnx_model(_describe(model), X_sample, f"mlp_{type(model).__name__}")
 
 

@@ -13,7 +13,7 @@ from scipy import sparse
 from mlp.io.onnx_nodes import ACTIVATIONS, FLOAT32, FLOAT64, GraphBuilder
 from mlp.version import __version__
 
-__all__ = ["Description", "onnx_model", "OPSET", "IR_VERSION"]
+__all__ = ["Description", "onnx_model", "onnx_package", "OPSET", "IR_VERSION"]
 
 OPSET = 17
 # The file format version that came with opset 17 (onnx 1.12), so older readers load it.
@@ -83,9 +83,8 @@ def _add_label(graph, description, n_outputs):
     return helper.make_tensor_value_info("label", label_type, [None])
 
 
-def onnx_model(description, X_sample, name):
-    """Return the ``onnx.ModelProto`` of the model ``description`` describes (see
-    ``mlp.to_onnx`` for its inputs and outputs); ``name`` names the graph."""
+def onnx_package():
+    """The ``onnx`` package, or an ImportError that says how to install it."""
     try:
         import onnx
     except ImportError as error:
@@ -93,6 +92,13 @@ def onnx_model(description, X_sample, name):
             "mlp.to_onnx needs the `onnx` package: pip install onnx (or pip install "
             "mlp[onnx], which adds onnxruntime to run the graph)"
         ) from error
+    return onnx
+
+
+def onnx_model(description, X_sample, name):
+    """Return the ``onnx.ModelProto`` of the model ``description`` describes (see
+    ``mlp.to_onnx`` for its inputs and outputs); ``name`` names the graph."""
+    onnx = onnx_package()
     graph = GraphBuilder(onnx, _float_type(description, X_sample))
     layer_input = "X"
     last = len(description.coefficients) - 1

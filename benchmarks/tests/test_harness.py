@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 TASKS = ("digits", "large-float32", "large-float64", "xor")
 BUILD_ROWS = ("64-100-10 | sigmoid | float64", "256-512-512-10 | relu | float32",
               "256-512-512-10 | relu | float64", "2-2-2 | sigmoid | float64")
