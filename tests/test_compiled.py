@@ -70,7 +70,7 @@ def test_a_long_run_compiles_once_and_a_second_network_not_at_all():
 
 
 FIT = ("import json, warnings, mlp\n"
-       "from mlp import compiled\n"
+       "from mlp.runtime import programs\n"
        "from sklearn.datasets import load_iris\n"
        "warnings.simplefilter('ignore')\n"
        "X, y = load_iris(return_X_y=True)\n"
@@ -203,7 +203,7 @@ def test_prepare_compiles_what_training_then_runs(architecture, dtype, optimizer
 FIT_VARIANT = (
     "import json, sys, warnings\n"
     "import numpy\n"
-    "from mlp import FeedForwardNetwork, compiled\n"
+    "from mlp import FeedForwardNetwork\nfrom mlp.runtime import programs\n"
     "dropout, clip_norm = float(sys.argv[1]), json.loads(sys.argv[2])\n"
     "X = numpy.random.default_rng(0).normal(size=(60, 4)); y = numpy.arange(60) % 3\n"
     "network = FeedForwardNetwork([4, 8, 3], activation='relu', random_state=0, dropout=dropout)\n"
