@@ -106,13 +106,19 @@ class TrainingSettings:
 
 @dataclass
 class TrainingData:
-    """Validated arrays: training rows (one-hot targets) and optional validation rows."""
+    """Validated arrays: training rows (one-hot targets) and optional validation rows.
+
+    ``padded_inputs``, when not None, is the matrix ``inputs`` is the start of, padded
+    as :func:`mlp.runtime.padded_data.padded_matrix` makes it: the backend holds it
+    as it is, with no second copy of the rows.
+    """
 
     inputs: numpy.ndarray
     targets: numpy.ndarray
     sample_weights: numpy.ndarray | None = None
     validation_inputs: numpy.ndarray | None = None
     validation_targets: numpy.ndarray | None = None
+    padded_inputs: numpy.ndarray | None = None
 
     @property
     def has_validation(self):
@@ -192,9 +198,12 @@ def train(backend, data, settings, generator):
     # training has begun.
     start = backend.get_values(), None if generator is None else generator.bit_generator.state
     try:
-        # Inside the try: whatever fails after set_data, the data is cleared (and its
-        # memory given back only then, mlp.runtime.host_memory).
-        backend.set_data(data.inputs, data.targets, data.sample_weights)
+        # Inside the try: whatever fails after set_data, the data is cleared.
+        if data.padded_inputs is None:
+            backend.set_data(data.inputs, data.targets, data.sample_weights)
+        else:
+            backend.set_data(data.padded_inputs, data.targets, data.sample_weights,
+                             n_samples=data.inputs.shape[0])
         if not settings.keep_optimizer_state:
             backend.reset_state()
         with (InterruptFlag() as interrupt,
