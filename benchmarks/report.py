@@ -311,9 +311,8 @@ def markdown(info, tasks, n_train, results, gemm, building, first_fit=None, memo
     peak = {dtype: max(values.values()) for dtype, values in _gemm_tables(gemm)["peak"].items()}
     lines = _header(info) + _summary(tasks, results, peers) + first_fit_section(first_fit)
     lines += ["## Per task", "", "Build: mlp `initialize()` plus compiling its training program "
-              "(or loading it from the cache), which also maps the training data's memory, kept "
-              "for the training (`mlp.runtime.host_memory`; in the later repeats the last repeat's is "
-              "there already); PyTorch: model and optimizer; the scikit-learn style "
+              "(or loading it from the cache), run on stand-in data of the task's size (freed "
+              "again: training copies its own); PyTorch: model and optimizer; the scikit-learn style "
               "estimators build inside `fit` (counted in train). Accuracy: test split "
               "(XOR: the four points). GFLOP/s = 6 x rows x weights x epochs / train seconds; "
               "% of GEMM peak: against the better of NumPy's and XLA's best matrix product "

@@ -4,7 +4,7 @@ import numbers
 
 import numpy
 
-from mlp.errors import NotInitializedError
+from mlp.errors import DivergenceError, NotInitializedError
 from mlp.graph.init import INITIALIZERS
 from mlp.graph.layers import LAYERS_BY_ACTIVATION, IdentityLayer, InputLayer, SigmoidLayer, SoftmaxLayer
 from mlp.io import network_file
@@ -12,6 +12,7 @@ from mlp.io.model_file import read_model
 from mlp.runtime.backend import REG_LAMBDA, NetworkBackend
 from mlp.training import loop
 from mlp.training.data import network_targets, training_data
+from mlp.training.rollback import unchanged_on_error
 from mlp.training.settings import document_options, training_settings
 from mlp.validation import (
     check_architecture,
@@ -254,38 +255,37 @@ class FeedForwardNetwork(Network):
         ValueError
             When an argument is invalid, e.g. ``X`` holds NaN, infinity, or a value
             outside the range of the network's dtype (1e39 for float32).
+
+        Notes
+        -----
+        Every error but a ``DivergenceError`` (a bad argument, a ``callback`` or
+        ``validation_score`` that raises, a ``MemoryError``, a ``KeyboardInterrupt``
+        raised by your own code) leaves the network as it was: its weights, optimiser state, dropout key
+        and random generator. Ctrl-C is no error: training stops after the compiled call
+        under way and returns the history (``stopped="interrupted"``).
         """
         self._require_backend("train")
-        inputs = check_inputs(X, self.architecture[0], self.dtype)
-        targets = network_targets(self, y, inputs.shape[0])
-        weights = None
-        if sample_weight is not None:
-            weights = check_sample_weights(sample_weight, inputs.shape[0], self.dtype)
-        has_validation = validation_data is not None or validation_fraction is not None
-        settings = training_settings(
-            self, inputs.shape[0], has_validation, alpha=alpha, reg_lambda=reg_lambda,
-            epochs=epochs, momentum=momentum, target_cost=target_cost, tol=tol, tol_rule=tol_rule,
-            patience=patience, restarts=restarts, verbose=verbose, batch_size=batch_size,
-            shuffle=shuffle, optimizer=optimizer, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
-            schedule=schedule, schedule_factor=schedule_factor, schedule_patience=schedule_patience,
-            early_stopping=early_stopping, min_delta=min_delta, power_t=power_t,
-            keep_optimizer_state=keep_optimizer_state, max_fun=max_fun,
-            convergence_warnings=convergence_warnings, callback=callback,
-            validation_score=validation_score, clip_norm=clip_norm,
-        )
-        # Last, because a validation split draws from the generator.
-        data = self._restoring_generator(training_data, self, inputs, targets, weights,
-                                         validation_data, validation_fraction)
-        # Called here, not through a helper: the training loop's warnings name the
-        # caller of train (stacklevel).
-        return loop.train(self.backend, data, settings, self.generator)
-
-    def _restoring_generator(self, method, *arguments, **keywords):
-        """Call ``method``; if it raises, put the random generator back as it was, so a
-        refused call does not change what the next one draws."""
-        state = self.generator.bit_generator.state
-        try:
-            return method(*arguments, **keywords)
-        except BaseException:
-            self.generator.bit_generator.state = state
-            raise
+        with unchanged_on_error(self.backend, self.generator, unless=DivergenceError):
+            inputs = check_inputs(X, self.architecture[0], self.dtype)
+            targets = network_targets(self, y, inputs.shape[0])
+            weights = None
+            if sample_weight is not None:
+                weights = check_sample_weights(sample_weight, inputs.shape[0], self.dtype)
+            has_validation = validation_data is not None or validation_fraction is not None
+            settings = training_settings(
+                self, inputs.shape[0], has_validation, alpha=alpha, reg_lambda=reg_lambda,
+                epochs=epochs, momentum=momentum, target_cost=target_cost, tol=tol,
+                tol_rule=tol_rule, patience=patience, restarts=restarts, verbose=verbose,
+                batch_size=batch_size, shuffle=shuffle, optimizer=optimizer, beta_1=beta_1,
+                beta_2=beta_2, epsilon=epsilon, schedule=schedule, schedule_factor=schedule_factor,
+                schedule_patience=schedule_patience, early_stopping=early_stopping,
+                min_delta=min_delta, power_t=power_t, keep_optimizer_state=keep_optimizer_state,
+                max_fun=max_fun, convergence_warnings=convergence_warnings, callback=callback,
+                validation_score=validation_score, clip_norm=clip_norm,
+            )
+            # Last, because a validation split draws from the generator.
+            data = training_data(self, inputs, targets, weights, validation_data,
+                                 validation_fraction)
+            # Called here, not through a helper: the training loop's warnings name the
+            # caller of train (stacklevel).
+            return loop.train(self.backend, data, settings, self.generator)

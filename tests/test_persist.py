@@ -139,7 +139,7 @@ def test_save_refuses_an_uninitialized_network(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
-# Atomic writes
+# Atomic writes (the writer's own tests, permissions included: test_atomic_file.py)
 
 
 @pytest.mark.parametrize("target", ["numpy.savez", "os.replace"])
@@ -173,42 +173,6 @@ def test_saving_over_a_file_keeps_its_permissions(tmp_path):
     os.chmod(path, 0o640)
     save(network, path)
     assert os.stat(path).st_mode & 0o777 == 0o640
-
-
-def test_saving_over_a_private_file_never_shows_the_new_contents_to_others(tmp_path, monkeypatch):
-    path = tmp_path / "model.npz"
-    network = make_network([2, 3, 2], random_state=0)
-    save(network, path)
-    os.chmod(path, 0o600)
-    real_savez, modes = numpy.savez, []
-
-    def savez(handle, **contents):
-        modes.append(os.fstat(handle.fileno()).st_mode & 0o777)  # the temporary file's
-        real_savez(handle, **contents)
-
-    monkeypatch.setattr(numpy, "savez", savez)
-    save(network, path)
-    assert modes == [0o600] and os.stat(path).st_mode & 0o777 == 0o600
-
-
-def test_a_new_file_gets_the_mode_a_plain_open_gives_without_touching_the_umask(tmp_path, monkeypatch):
-    real_umask = os.umask
-    previous = real_umask(0o027)  # not tempfile's 0o600, not the usual 0o644
-    try:
-        plain = tmp_path / "plain"
-        with open(plain, "w"):
-            pass
-
-        def refuse(*arguments):
-            raise AssertionError("the umask is process-wide: the library must not set it")
-
-        monkeypatch.setattr(os, "umask", refuse)
-        save(make_network([2, 3, 2], random_state=0), tmp_path / "model.npz")
-    finally:
-        monkeypatch.undo()
-        real_umask(previous)
-    assert os.stat(tmp_path / "model.npz").st_mode & 0o7777 == os.stat(plain).st_mode & 0o7777
-    assert sorted(os.listdir(tmp_path)) == ["model.npz", "plain"]
 
 
 # Files that are not readable models

@@ -8,8 +8,9 @@ under one engine (PyTensor or Theano) loads under the other.
 
 Saving is atomic: the archive is written to a temporary file in the target's folder
 and renamed onto the target, so a crash or an error during a save leaves the previous
-file as it was. Loading checks everything it reads and raises :class:`ModelFileError`,
-naming the file and the problem, for a file that is not a readable model.
+file as it was (:func:`mlp.atomic_file.write_atomically`). Loading checks everything
+it reads and raises :class:`ModelFileError`, naming the file and the problem, for a
+file that is not a readable model.
 
 What a network or an estimator puts in it is :mod:`mlp.io.network_file`'s and
 :mod:`mlp.io.estimator_file`'s business.
@@ -17,14 +18,13 @@ What a network or an estimator puts in it is :mod:`mlp.io.network_file`'s and
 
 import errno
 import json
-import os
 import pathlib
-import secrets
 import zipfile
 
 import numpy
 
 from mlp import engine
+from mlp.atomic_file import write_atomically
 from mlp.version import __version__
 
 __all__ = ["FORMAT_VERSION", "ModelFileError", "model_file_error", "write_model", "read_model"]
@@ -86,76 +86,6 @@ def _check_arrays(arrays):
     return checked
 
 
-def _fsync_folder(folder):
-    """Make the rename itself durable; only POSIX can open a folder for fsync."""
-    if not hasattr(os, "O_DIRECTORY"):
-        return
-    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
-def _existing_mode(path):
-    """The permission bits of the file at ``path``, or None when there is none."""
-    try:
-        return os.stat(path).st_mode & 0o7777
-    except FileNotFoundError:
-        return None
-
-
-def _create_temporary(folder, name, mode):
-    """Create a new file in ``folder`` with permissions ``mode`` less the umask, and
-    return its path and a binary file object.
-
-    The system applies the umask (and a folder's default ACL) as for any new file:
-    with ``mode=0o666`` the file gets what a plain ``open(path, "w")`` gives, without
-    reading the umask, which POSIX allows only by setting it, process-wide.
-    (``tempfile`` would create it readable by its owner only.)
-    """
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    for _ in range(100):
-        candidate = folder / f".{name}.{secrets.token_hex(8)}.npz"
-        try:
-            descriptor = os.open(candidate, flags, mode)
-        except FileExistsError:
-            continue
-        return candidate, os.fdopen(descriptor, "wb")
-    raise FileExistsError(errno.EEXIST, "No free temporary file name", str(folder))
-
-
-def _write_atomically(path, contents):
-    """Write ``contents`` with numpy.savez to a temporary file, then rename it onto ``path``.
-
-    The saved file keeps the permissions of the file it replaces (the temporary file
-    never has more while it is written); a new file gets those a plain ``open()``
-    gives.
-    """
-    folder = path.parent
-    existing_mode = _existing_mode(path)
-    creation_mode = 0o666 if existing_mode is None else existing_mode & 0o777
-    temporary, handle = _create_temporary(folder, path.name, creation_mode)
-    try:
-        with handle:
-            # An open file object, not a name: savez would append ".npz" to a name.
-            numpy.savez(handle, **contents)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if existing_mode is not None:
-            # The umask may have taken bits off the creation mode: put them back.
-            os.chmod(temporary, existing_mode)
-        os.replace(temporary, path)
-    except BaseException:
-        # Also on KeyboardInterrupt: the target is untouched, the half-written file goes.
-        try:
-            os.unlink(temporary)
-        except FileNotFoundError:
-            pass
-        raise
-    _fsync_folder(folder)
-
-
 def write_model(path, header, arrays):
     """Write a header and numeric arrays to one ``.npz`` file, atomically.
 
@@ -184,7 +114,8 @@ def write_model(path, header, arrays):
     path = pathlib.Path(path)
     contents = _check_arrays(arrays)
     contents[_HEADER_KEY] = _encode_header(header)
-    _write_atomically(path, contents)
+    # An open file object, not a name: savez would append ".npz" to a name.
+    write_atomically(path, lambda handle: numpy.savez(handle, **contents))
 
 
 def _check_signature(path):

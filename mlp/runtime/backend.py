@@ -16,9 +16,9 @@ from mlp import engine
 from mlp.graph import objectives
 from mlp.graph.builders import verify_cost_reaches
 from mlp.graph.init import initial_parameters
-from mlp.runtime import host_memory, loops, programs
+from mlp.runtime import loops, programs
 from mlp.runtime.arrays import Parameter, many_to_device, to_numpy
-from mlp.runtime.padded_data import padded_base, padded_rows
+from mlp.runtime.padded_data import padded, padded_rows
 
 __all__ = ["NetworkBackend", "verify_cost_reaches", "OPTIMIZERS", "REG_LAMBDA",
            "padded_rows"]
@@ -75,9 +75,7 @@ class NetworkBackend:
     # Class defaults, so that a backend pickled before dropout existed reads as without it.
     dropout_rates = ()
     dropout_key = None
-    # The host arrays set_data made for the training set, given back on clear_data, and
-    # an output of the last compiled call that read the data (see clear_data).
-    _owned = ()
+    # An output of the last compiled call that read the data (see clear_data).
     _last_read = None
 
     def __init__(self, network, regularize_bias=None):
@@ -165,39 +163,66 @@ class NetworkBackend:
             variable.set_value(value)
         self.reset_state()
 
-    def set_data(self, inputs, targets, sample_weights=None):
+    def set_data(self, inputs, targets, sample_weights=None, n_samples=None):
         """Hold the training set on the device; steps then take row indices.
 
-        ``inputs`` and ``targets`` must already be arrays of the backend's dtype. Rows
-        of weight zero are appended, from index ``n_samples`` up to
-        :func:`padded_rows` of ``n_samples + 1``: batches padded with the index
-        ``n_samples`` cost exactly what the unpadded batch costs, full-batch steps
-        ignore the padding, and data sets of nearby sizes share compiled programs.
+        Rows of weight zero follow the ``n_samples`` training rows, from index
+        ``n_samples`` up to :func:`padded_rows` of ``n_samples + 1``: batches padded
+        with the index ``n_samples`` cost exactly what the unpadded batch costs,
+        full-batch steps ignore the padding, and data sets of nearby sizes share
+        compiled programs.
+
+        Parameters
+        ----------
+        inputs : ndarray
+            The training rows, ``(n_samples, architecture[0])``, copied into a new
+            padded array. Or, with ``n_samples`` given, a matrix already padded, as
+            :func:`mlp.runtime.padded_data.padded_matrix` makes it: ``padded_rows(n_samples
+            + 1)`` rows of the backend's dtype, zeros after the first ``n_samples``. It
+            is used as it is, with no second copy (on the CPU the device array shares
+            its memory): it must not change until :meth:`clear_data`.
+        targets : ndarray (n_samples, architecture[-1])
+            Of the backend's dtype.
+        sample_weights : ndarray (n_samples,), optional
+            Each row's weight in the loss; None: equal weights.
+        n_samples : int, optional
+            Given when ``inputs`` is already padded: its number of training rows.
+
+        Raises
+        ------
+        ValueError
+            When an already padded ``inputs`` has another number of rows or dtype, or
+            is not C-contiguous.
         """
-        n_samples = inputs.shape[0]
-        rows = padded_rows(n_samples + 1)
+        if n_samples is None:
+            n_samples = inputs.shape[0]
+            # Aligned, as padded_matrix makes it: JAX on the CPU then uses it without a copy.
+            padded_inputs = padded(inputs, padded_rows(n_samples + 1), self.dtype)
+        else:
+            padded_inputs = self._checked_padded(inputs, n_samples)
+        rows = padded_inputs.shape[0]
         weights = numpy.ones(n_samples, self.dtype) if sample_weights is None else sample_weights
-        # Inputs made by mlp.runtime.padded_data.padded_matrix are already padded: no second
-        # copy of the largest array. The padded arrays are aligned, and JAX uses them as
-        # they are, not copied again; their memory is kept for the next run
-        # (mlp.runtime.host_memory).
-        padded_inputs = padded_base(inputs, self.dtype)
-        # What clear_data gives back: a padded matrix's memory stays its maker's.
-        owned = ()
-        if padded_inputs is None:
-            padded_inputs = host_memory.padded(inputs, rows, self.dtype)
-            owned = (padded_inputs,)
-        padded_targets = host_memory.padded(targets, rows, self.dtype)
-        padded_weights = host_memory.padded(weights, rows, self.dtype)
-        self._owned = owned + (padded_targets, padded_weights)
+        padded_targets = padded(targets, rows, self.dtype)
+        padded_weights = padded(weights, rows, self.dtype)
         self.data = tuple(many_to_device([padded_inputs, padded_targets, padded_weights]))
         self.n_samples = n_samples
 
+    def _checked_padded(self, inputs, n_samples):
+        rows = padded_rows(n_samples + 1)
+        if (inputs.ndim != 2 or inputs.shape[0] != rows or inputs.dtype != self.dtype
+                or not inputs.flags.c_contiguous):
+            raise ValueError(
+                f"`inputs` given with n_samples={n_samples} must be a padded matrix: a "
+                f"C-contiguous {self.dtype} array of {rows} rows (padded_rows(n_samples + 1)). "
+                f"Received: inputs of shape {inputs.shape} and dtype {inputs.dtype}"
+            )
+        return inputs
+
     def clear_data(self):
-        """Release the training set: its device arrays are deleted, and the host memory
-        :meth:`set_data` made is kept for the next run (:mod:`mlp.runtime.host_memory`)."""
-        data, owned, last_read = self.data, self._owned, self._last_read
-        self.data, self.n_samples, self._owned, self._last_read = None, 0, (), None
+        """Release the training set: its device arrays are deleted (and the host memory
+        they share goes back to NumPy once nothing else holds it)."""
+        data, last_read = self.data, self._last_read
+        self.data, self.n_samples, self._last_read = None, 0, None
         if data is not None and engine.jax is not None:
             # JAX computes asynchronously, and deleting an array does not wait for the
             # computations that read it: the memory goes back only once the last call
@@ -207,7 +232,6 @@ class NetworkBackend:
                 engine.jax.block_until_ready(last_read)
             for array in data:
                 array.delete()
-        host_memory.release(owned)
 
     def flat_parameters(self):
         """Every parameter, flattened and concatenated (the order of :attr:`parameters`)."""
@@ -344,7 +368,7 @@ class NetworkBackend:
         if engine.jax is None:
             return
         n_samples = max(int(self.n_samples if n_samples is None else n_samples), 1)
-        held = self.data, self.n_samples, self._owned
+        held = self.data, self.n_samples
         stand_in = self.data is None or self.n_samples != n_samples
         if stand_in:
             self.set_data(numpy.zeros((n_samples, self.architecture[0]), self.dtype),
@@ -364,7 +388,7 @@ class NetworkBackend:
         finally:
             if stand_in:
                 self.clear_data()
-            self.data, self.n_samples, self._owned = held
+            self.data, self.n_samples = held
 
     def _objective_program(self):
         shapes = tuple(parameter.shape for parameter in self.parameters)

@@ -5,35 +5,31 @@ row counts (:func:`padded_rows`), so that data sets of nearby sizes share progra
 :func:`padded_matrix` builds that padded array straight from the caller's ``X``
 (dense or sparse, every row or a chosen subset, any float dtype), block by block:
 the padded array is the one copy of ``X`` that training holds, densifying, converting
-and selecting the rows of a split never make a second whole one. The device array
-made from it shares its memory where the engine can (JAX on the CPU does), and
-``NetworkBackend.set_data`` recognises it (:func:`padded_base`) instead of padding
-again.
+and selecting the rows of a split never make a second whole one. Its maker hands it,
+with its row count, to ``NetworkBackend.set_data``, which uses it as it is.
 
-Before allocating, :func:`check_fits_in_memory` refuses a matrix that would take
-more than half of the memory the machine has available, naming the size, instead of
-letting the system swap.
+The padded arrays are NumPy memory whose first byte is 64-byte aligned
+(:func:`aligned_empty`): JAX on the CPU uses such memory as a device array without
+copying it (and copies a less aligned buffer).
+
+Before allocating, :func:`mlp.runtime.memory.check_fits_in_memory` refuses a matrix
+that would take more than half of the memory available, naming the size, instead of
+letting the system swap or kill the process.
 """
-
-import os
-import weakref
 
 import numpy
 from scipy import sparse
 
-from mlp.runtime import host_memory
+from mlp.runtime.memory import check_fits_in_memory
 from mlp.validation import check_range
 
-__all__ = ["padded_rows", "padded_matrix", "padded_base", "check_fits_in_memory", "available_memory"]
+__all__ = ["padded_rows", "aligned_empty", "padded", "padded_matrix"]
 
 # Bytes converted at a time (of float64): small beside any matrix worth the trouble,
 # large enough that the loop costs nothing beside the copy.
 _BLOCK_BYTES = 1 << 20
-
-# The memory of the matrices padded_matrix made, by address, while any view of it
-# lives: only these are used without a copy (a view of the caller's own array never
-# is, it may change under training).
-_BUFFERS = weakref.WeakValueDictionary()
+# JAX on the CPU uses host memory aligned so without a copy.
+_ALIGNMENT = 64
 
 
 def padded_rows(count):
@@ -48,43 +44,22 @@ def padded_rows(count):
     return -(-count // granularity) * granularity
 
 
-def available_memory():
-    """Bytes of memory available to a new allocation without swapping (Linux's
-    ``MemAvailable``; elsewhere the free physical pages), or None if unknown."""
-    try:
-        with open("/proc/meminfo") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return None
+def aligned_empty(shape, dtype):
+    """A new C-contiguous array of undefined values whose first byte is 64-byte aligned."""
+    dtype = numpy.dtype(dtype)
+    size = int(numpy.prod(shape)) * dtype.itemsize
+    raw = numpy.empty(size + _ALIGNMENT, dtype=numpy.uint8)
+    offset = -raw.ctypes.data % _ALIGNMENT
+    return raw[offset:offset + size].view(dtype).reshape(shape)
 
 
-def check_fits_in_memory(name, shape, dtype):
-    """Refuse an array of ``shape`` and ``dtype`` larger than half the available memory.
-
-    Raises
-    ------
-    MemoryError
-        Naming the array, its size and the memory available.
-    """
-    needed = int(numpy.prod(shape)) * numpy.dtype(dtype).itemsize
-    available = available_memory()
-    if available is not None and needed > available / 2:
-        smaller = " or in float32 (dtype='float32')" if numpy.dtype(dtype).itemsize > 4 else ""
-        raise MemoryError(
-            f"Training on `{name}` needs a {shape[0]} x {shape[1]} {numpy.dtype(dtype).name} "
-            f"matrix of {_size(needed)}, more than half of the {_size(available)} of memory "
-            f"available. Train on fewer rows at a time (partial_fit over chunks){smaller}."
-        )
-
-
-def _size(count):
-    return f"{count / 1e9:.2f} GB" if count >= 1e9 else f"{count / 1e6:.1f} MB"
+def padded(values, rows, dtype):
+    """A new aligned array of ``values`` (converted to ``dtype``) followed by zero rows,
+    ``rows`` in all."""
+    array = aligned_empty((rows,) + values.shape[1:], dtype)
+    array[:len(values)] = values
+    array[len(values):] = 0
+    return array
 
 
 def padded_matrix(X, dtype, rows=None, name="X"):
@@ -103,8 +78,11 @@ def padded_matrix(X, dtype, rows=None, name="X"):
 
     Returns
     -------
-    ndarray (n, n_features)
-        A view of the first ``n`` rows of the padded buffer (``.base``).
+    matrix : ndarray (padded_rows(n + 1), n_features)
+        The rows, then zero rows; aligned (:func:`aligned_empty`). Pass it to
+        ``NetworkBackend.set_data`` with ``n_samples=n``; ``matrix[:n]`` is the rows.
+    n : int
+        The number of rows taken.
 
     Raises
     ------
@@ -116,9 +94,8 @@ def padded_matrix(X, dtype, rows=None, name="X"):
     count = X.shape[0] if rows is None else len(rows)
     shape = (padded_rows(count + 1), X.shape[1])
     check_fits_in_memory(name, shape, dtype)
-    # Aligned memory, which JAX on the CPU uses as it is (mlp.runtime.host_memory): the one copy.
-    # It may be a past run's, holding its rows: the padding is written.
-    buffer = host_memory.empty(shape, dtype)
+    # Aligned memory, which JAX on the CPU uses as it is: the one copy.
+    buffer = aligned_empty(shape, dtype)
     buffer[count:] = 0
     if sparse.issparse(X):
         X = X.tocsr()
@@ -131,19 +108,4 @@ def padded_matrix(X, dtype, rows=None, name="X"):
             block = block.toarray()
         check_range(name, block, dtype, row_numbers=numbers)
         buffer[start:stop] = block
-    _BUFFERS[buffer.ctypes.data] = buffer.base
-    return buffer[:count]
-
-
-def padded_base(inputs, dtype):
-    """The whole padded matrix of ``inputs`` if ``inputs`` is the start of one made by
-    :func:`padded_matrix` in ``dtype``, else None."""
-    memory = _BUFFERS.get(inputs.ctypes.data)
-    if memory is None or inputs.base is not memory or inputs.dtype != dtype:
-        return None
-    shape = (padded_rows(inputs.shape[0] + 1), inputs.shape[1])
-    offset = inputs.ctypes.data - memory.ctypes.data
-    if (not inputs.flags.c_contiguous
-            or offset + int(numpy.prod(shape)) * inputs.itemsize > memory.nbytes):
-        return None
-    return numpy.ndarray(shape, dtype=inputs.dtype, buffer=memory, offset=offset)
+    return buffer, count

@@ -21,7 +21,6 @@ from sklearn.utils.validation import _check_sample_weight, _is_fitted
 
 from mlp.errors import DivergenceError
 from mlp.network import FeedForwardNetwork
-from mlp.runtime import host_memory
 from mlp.runtime.padded_data import padded_matrix
 from mlp.sklearn.callbacks import EpochCallbacks
 from mlp.sklearn.parameters import MultilayerPerceptronParameters
@@ -149,20 +148,15 @@ class BaseMultilayerPerceptron(MultilayerPerceptronParameters, CallbackSupportMi
         scorer = ValidationScorer(self, validation) if validation is not None else None
         n_init = self.n_init if network is None else 1
         epochs = 1 if incremental else int(self.max_iter)
-        try:
-            with EpochCallbacks(self, X, y, sample_weight, n_init, epochs) as callbacks:
-                if network is None:
-                    network, history = self._train_best_of(architecture, dtype, training, scorer,
-                                                           incremental, callbacks)
-                else:
-                    history = self._train(network, training, scorer, incremental, callbacks)
-                self._network = network
-                store_results(self, network, history, first_pass, incremental, len(training[0]),
-                              scorer)
-        finally:
-            # Every network has let go of the padded X (training clears its data): its
-            # memory is kept for the next fit (mlp.runtime.host_memory).
-            host_memory.release([training[0]])
+        with EpochCallbacks(self, X, y, sample_weight, n_init, epochs) as callbacks:
+            if network is None:
+                network, history = self._train_best_of(architecture, dtype, training, scorer,
+                                                       incremental, callbacks)
+            else:
+                history = self._train(network, training, scorer, incremental, callbacks)
+            self._network = network
+            n_training_rows = training[0][1]
+            store_results(self, network, history, first_pass, incremental, n_training_rows, scorer)
         self._warn_if_not_converged(history, incremental)
         return self
 
@@ -191,12 +185,13 @@ class BaseMultilayerPerceptron(MultilayerPerceptronParameters, CallbackSupportMi
         return _check_sample_weight(sample_weight, X, dtype=numpy.float64)
 
     def _split(self, X, dtype, targets, weights, incremental):
-        """``(X, targets, weights)`` to train on and, with early stopping, the held-out
-        ``(X_val, targets_val)``, split as scikit-learn splits them.
+        """``((matrix, n), targets, weights)`` to train on and, with early stopping, the
+        held-out ``(X_val, targets_val, weights_val)``, split as scikit-learn splits them.
 
         The training rows are copied once, from ``X`` straight into the network's
-        padded matrix (:func:`mlp.runtime.padded_data.padded_matrix`): the split is made
-        on row numbers, not on copies of ``X``."""
+        padded matrix (:func:`mlp.runtime.padded_data.padded_matrix`, which returns it
+        and its row count ``n``): the split is made on row numbers, not on copies of
+        ``X``."""
         if not self._uses_early_stopping() or incremental:
             return (padded_matrix(X, dtype), targets, weights), None
         # train_test_split draws the same rows for row numbers as for the arrays.
@@ -210,8 +205,9 @@ class BaseMultilayerPerceptron(MultilayerPerceptronParameters, CallbackSupportMi
             )
         training = (padded_matrix(X, dtype, rows=training_rows), targets[training_rows],
                     None if weights is None else weights[training_rows])
+        X_val, n_val = padded_matrix(X, dtype, rows=validation_rows)
         # The held-out rows keep their weights: scikit-learn weights the validation score.
-        return training, (padded_matrix(X, dtype, rows=validation_rows), targets[validation_rows],
+        return training, (X_val[:n_val], targets[validation_rows],
                           None if weights is None else weights[validation_rows])
 
     def _stratify(self, targets):
@@ -249,15 +245,15 @@ class BaseMultilayerPerceptron(MultilayerPerceptronParameters, CallbackSupportMi
         mapped onto its settings; a divergence is reported in this estimator's terms (the
         network's ``alpha`` is the learning rate, here ``learning_rate_init``; here
         ``alpha`` is the L2 penalty)."""
-        X, targets, weights = training
+        (matrix, n_samples), targets, weights = training
         tasks = callbacks.epoch_tasks(network)
-        settings = settings_for(self, network, n_samples=X.shape[0], weights=weights,
+        settings = settings_for(self, network, n_samples=n_samples, weights=weights,
                                 incremental=incremental, scorer=scorer, callback=tasks)
         data = data_for(network, training, scorer)
         try:
             history = train(network.backend, data, settings, network.generator)
         except DivergenceError as error:
-            largest = float(numpy.abs(X).max()) if X.size else 0.0
+            largest = float(numpy.abs(matrix[:n_samples]).max()) if n_samples else 0.0
             raise DivergenceError(
                 f"The cost became {error.cost} at epoch {error.epoch}; the weights from before "
                 f"were restored. Try a smaller learning rate (learning_rate_init="

@@ -40,27 +40,28 @@ def settings_for(estimator, network, *, n_samples, weights, incremental, scorer,
 def data_for(network, training, scorer):
     """The :class:`~mlp.training.loop.TrainingData` of ``network`` from the estimator's
     validated arrays: the targets become the network's (one-hot rows, indicators or
-    values in its dtype), the padded ``X`` is used as it is (the one copy of the rows).
+    values in its dtype), the padded ``X`` is handed on as it is (the one copy of the
+    rows, :attr:`TrainingData.padded_inputs`).
 
     Parameters
     ----------
     network : FeedForwardNetwork
-    training : tuple (X, targets, weights)
-        ``X`` from :func:`mlp.runtime.padded_data.padded_matrix`, the estimator's targets
-        (labels' indices, indicators or values) and the row weights (or None).
+    training : tuple ((matrix, n_samples), targets, weights)
+        What :func:`mlp.runtime.padded_data.padded_matrix` returned for ``X``, the
+        estimator's targets (labels' indices, indicators or values) and the row
+        weights (or None).
     scorer : ValidationScorer or None
         Holds the validation rows, ``X_val`` already dense in the network's dtype.
     """
-    X, targets, weights = training
-    n_samples = X.shape[0]
+    (matrix, n_samples), targets, weights = training
     targets = network_targets(network, targets, n_samples)
     if weights is not None:
         weights = check_sample_weights(weights, n_samples, network.dtype)
-    if scorer is None:
-        return TrainingData(X, targets, weights)
-    X_val, y_val = scorer.validation_data
-    return TrainingData(X, targets, weights, X_val,
-                        network_targets(network, y_val, X_val.shape[0], name="validation_data[1]"))
+    X_val = y_val = None
+    if scorer is not None:
+        X_val, y_val = scorer.validation_data
+        y_val = network_targets(network, y_val, X_val.shape[0], name="validation_data[1]")
+    return TrainingData(matrix[:n_samples], targets, weights, X_val, y_val, padded_inputs=matrix)
 
 
 def training_arguments(estimator, *, n_samples, weights, incremental, scorer, callback):

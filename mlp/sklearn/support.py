@@ -10,6 +10,7 @@ import numpy
 from scipy import sparse
 from sklearn.utils import check_random_state
 
+from mlp.training import rollback
 from mlp.validation import check_range
 
 try:
@@ -94,16 +95,18 @@ def kept_score(scores, history):
 @contextlib.contextmanager
 def unchanged_on_error(estimator):
     """A refused (or failed) fit leaves ``estimator`` as it was: its attributes, and the
-    weights, optimiser state and random generator of a network that a warm start or
-    partial_fit would have continued (the backend's values are snapshots that cost
-    nothing to keep)."""
+    weights, optimiser state, dropout key and random generator of a network that a
+    warm start or partial_fit would have continued (the network's part is the rule of
+    both front ends, :func:`mlp.training.rollback.unchanged_on_error`; here it covers
+    a DivergenceError too, and whatever fails after training, as a warning turned
+    into an error)."""
     state = dict(estimator.__dict__)
     network = state.get("_network")
-    if network is not None:
-        values = network.backend.get_values()
-        generator_state = network.generator.bit_generator.state
+    kept_network = (contextlib.nullcontext() if network is None
+                    else rollback.unchanged_on_error(network.backend, network.generator))
     try:
-        yield
+        with kept_network:
+            yield
     except BaseException:
         # The callback context lives only for the call (scikit-learn removes it).
         kept = {name: estimator.__dict__[name]
@@ -112,7 +115,4 @@ def unchanged_on_error(estimator):
         estimator.__dict__.clear()
         estimator.__dict__.update(state)
         estimator.__dict__.update(kept)
-        if network is not None:
-            network.backend.set_values(values)
-            network.generator.bit_generator.state = generator_state
         raise

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from mlp.training.evaluation import evaluate
 
-__all__ = ["History", "ScoreError", "record_epoch"]
+__all__ = ["History", "record_epoch"]
 
 
 @dataclass
@@ -140,17 +140,13 @@ class History:
         figure.savefig(path, format="png")
 
 
-class ScoreError(TypeError):
-    """The validation score hook returned something that is not a number."""
-
-
 def _hook_score(validation_score, outputs):
     """The validation score hook's value for ``outputs``, as a float."""
     value = validation_score(outputs)
     try:
         return float(value)
     except (TypeError, ValueError) as error:
-        raise ScoreError(
+        raise TypeError(
             f"`validation_score` must return a number (higher is better). "
             f"Received: validation_score(outputs)={value!r}"
         ) from error

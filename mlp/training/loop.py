@@ -39,7 +39,6 @@ import numpy
 from mlp.errors import ConvergenceWarning, DivergenceError
 from mlp.training import gradient_descent, lbfgs
 from mlp.training.evaluation import baseline_loss
-from mlp.training.history import ScoreError
 from mlp.training.interrupt import InterruptFlag
 from mlp.training.progress import Progress
 
@@ -106,13 +105,19 @@ class TrainingSettings:
 
 @dataclass
 class TrainingData:
-    """Validated arrays: training rows (one-hot targets) and optional validation rows."""
+    """Validated arrays: training rows (one-hot targets) and optional validation rows.
+
+    ``padded_inputs``, when not None, is the matrix ``inputs`` is the start of, padded
+    as :func:`mlp.runtime.padded_data.padded_matrix` makes it: the backend holds it
+    as it is, with no second copy of the rows.
+    """
 
     inputs: numpy.ndarray
     targets: numpy.ndarray
     sample_weights: numpy.ndarray | None = None
     validation_inputs: numpy.ndarray | None = None
     validation_targets: numpy.ndarray | None = None
+    padded_inputs: numpy.ndarray | None = None
 
     @property
     def has_validation(self):
@@ -171,7 +176,9 @@ def train(backend, data, settings, generator):
     ``loss`` the non-finite cost, ``epochs`` the epoch where it diverged), the best
     attempt's weights are kept, and a :class:`ConvergenceWarning` says so. Only a
     divergence of the first attempt, with nothing to keep, raises
-    :class:`DivergenceError`.
+    :class:`DivergenceError`. Any other error leaves the weights where training had
+    taken them: the front ends call this inside
+    :func:`mlp.training.rollback.unchanged_on_error`, which puts them back.
 
     Parameters
     ----------
@@ -188,13 +195,13 @@ def train(backend, data, settings, generator):
     uniform_loss = baseline_loss(data.targets, backend.output)
     hooked = settings.validation_score is not None
     best, diverged = None, None
-    # What a hook that cannot score puts back: that is bad input, found only once
-    # training has begun.
-    start = backend.get_values(), None if generator is None else generator.bit_generator.state
     try:
-        # Inside the try: whatever fails after set_data, the data is cleared (and its
-        # memory given back only then, mlp.runtime.host_memory).
-        backend.set_data(data.inputs, data.targets, data.sample_weights)
+        # Inside the try: whatever fails after set_data, the data is cleared.
+        if data.padded_inputs is None:
+            backend.set_data(data.inputs, data.targets, data.sample_weights)
+        else:
+            backend.set_data(data.padded_inputs, data.targets, data.sample_weights,
+                             n_samples=data.inputs.shape[0])
         if not settings.keep_optimizer_state:
             backend.reset_state()
         with (InterruptFlag() as interrupt,
@@ -226,11 +233,6 @@ def train(backend, data, settings, generator):
                 if interrupt.raised or not _is_stall(stopped, _final_loss(record), settings,
                                                      uniform_loss, backend.output):
                     break
-    except ScoreError:
-        backend.set_values(start[0])
-        if generator is not None:
-            generator.bit_generator.state = start[1]
-        raise
     finally:
         backend.clear_data()
     _, history, monitor, history.stopped, history.restored_best, values, kept = best
