@@ -18,6 +18,7 @@ from mlp.graph.layers import (
 )
 from mlp.network import FeedForwardNetwork, Network
 from mlp.runtime.backend import NetworkBackend
+from mlp.runtime.programs import clear_cache
 from mlp.saving import load, save
 from mlp.training.history import History
 from mlp.version import __version__ as __version__
@@ -27,7 +28,7 @@ __all__ = [
     "DivergenceError", "NotInitializedError", "History", "IdentityLayer", "InputLayer", "Layer",
     "ReLULayer", "LeakyReLULayer", "ELULayer", "GELULayer", "SiLULayer",
     "SigmoidLayer", "SoftmaxLayer", "TanhLayer", "FeedForwardNetwork", "Network",
-    "MLPClassifier", "MLPRegressor", "save", "load", "to_onnx",
+    "MLPClassifier", "MLPRegressor", "save", "load", "to_onnx", "clear_cache",
 ]
 
 

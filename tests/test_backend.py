@@ -237,7 +237,8 @@ def test_a_minibatch_call_runs_two_steps_an_iteration_when_that_pays(sizes, pair
                for variable in backend.parameters + backend._optimizer_state("momentum")]
     plan = numpy.zeros((7, 4), dtype=numpy.int32)
     hyper = backend._hyper((0.0, 0.5, 0.9, 0.9, 0.999, 1e-8))
-    jaxpr = engine.jax.make_jaxpr(run)(carried, backend.data, plan, numpy.int64(7), hyper).jaxpr
+    with engine.scope():
+        jaxpr = engine.jax.make_jaxpr(run)(carried, backend.data, plan, numpy.int64(7), hyper).jaxpr
     loops = [equation for equation in jaxpr.eqns if equation.primitive.name == "while"]
     products = [_count_primitive(loop.params["body_jaxpr"].jaxpr, "dot_general") for loop in loops]
     # A step makes one product a layer forward, one weight gradient a layer and one

@@ -60,13 +60,13 @@ def test_a_long_run_compiles_once_and_a_second_network_not_at_all():
     settings = dict(optimizer="nesterov", alpha=0.01, batch_size=8, epochs=300, restarts=0,
                     target_cost=0.0, patience=10**6)
     counted = counts_during(lambda: train_quietly(first, X, y, **settings))
-    # One program for the run's call shape: built and traced here, or loaded from a
-    # previous run's disk cache; XLA compiles it at most once.
-    assert counted["traces"] + counted["loaded"] == 1 and counted["compiles"] <= 1
+    # One program for the run's call shape: compiled here, or loaded from a previous
+    # run's disk cache.
+    assert counted["compiles"] + counted["loaded"] == 1
     assert first.backend.n_samples == 0  # the data were released
     second = make_network([5, 7, 3], activation="tanh", random_state=1)
     counted = counts_during(lambda: train_quietly(second, X, y, **settings))
-    assert counted == {"graphs": 0, "traces": 0, "compiles": 0, "cache_hits": 0, "loaded": 0}
+    assert counted == {"graphs": 0, "compiles": 0, "loaded": 0}
 
 
 FIT = ("import json, warnings, mlp\n"
@@ -91,11 +91,14 @@ def fit_in_a_new_process(cache_folder):
 @pytest.mark.slow
 def test_a_second_process_loads_every_program_and_compiles_nothing(tmp_path):
     cold = fit_in_a_new_process(tmp_path)
-    assert cold["graphs"] >= 1 and cold["traces"] >= 1 and cold["compiles"] >= 1
-    assert any((tmp_path / "programs").iterdir()) and any((tmp_path / "jax").iterdir())
+    assert cold["graphs"] >= 1 and cold["compiles"] >= 1 and cold["loaded"] == 0
+    saved = list((tmp_path / "programs").glob("*.executable"))
+    assert len(saved) == cold["compiles"]
+    # mlp's own folder holds the executables: JAX's compilation cache is not used.
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["programs"]
     warm = fit_in_a_new_process(tmp_path)
-    assert warm["graphs"] == 0 and warm["traces"] == 0 and warm["compiles"] == 0
-    assert warm["loaded"] == cold["traces"] and warm["cache_hits"] >= 1
+    assert warm["graphs"] == 0 and warm["compiles"] == 0
+    assert warm["loaded"] == cold["compiles"]
     assert warm["loss"] == cold["loss"]
 
 
@@ -106,7 +109,7 @@ def test_a_damaged_saved_program_is_built_again(tmp_path):
     for path in (tmp_path / "programs").iterdir():
         path.write_bytes(b"not a program")
     again = fit_in_a_new_process(tmp_path)
-    assert again["loaded"] == 0 and again["traces"] == cold["traces"]
+    assert again["loaded"] == 0 and again["compiles"] == cold["compiles"]
     assert again["loss"] == cold["loss"]
 
 
@@ -197,13 +200,14 @@ def test_prepare_compiles_what_training_then_runs(architecture, dtype, optimizer
     counted = counts_during(lambda: train_quietly(
         network, X, y, optimizer=optimizer, batch_size=batch_size, epochs=3, restarts=0,
         target_cost=0.0, patience=10**6, reg_lambda=reg_lambda))
-    assert counted["traces"] == counted["loaded"] == counted["compiles"] == counted["cache_hits"] == 0
+    assert counted["loaded"] == counted["compiles"] == 0
 
 
 FIT_VARIANT = (
     "import json, sys, warnings\n"
     "import numpy\n"
-    "from mlp import FeedForwardNetwork\nfrom mlp.runtime import programs\n"
+    "from mlp import FeedForwardNetwork\n"
+    "from mlp.runtime import programs\n"
     "dropout, clip_norm = float(sys.argv[1]), json.loads(sys.argv[2])\n"
     "X = numpy.random.default_rng(0).normal(size=(60, 4)); y = numpy.arange(60) % 3\n"
     "network = FeedForwardNetwork([4, 8, 3], activation='relu', random_state=0, dropout=dropout)\n"
@@ -233,10 +237,47 @@ def test_saved_programs_with_and_without_dropout_or_clipping_stay_apart(tmp_path
     plain = fit_variant_in_a_new_process(tmp_path, 0.0, None)
     dropped = fit_variant_in_a_new_process(tmp_path, 0.5, None)
     clipped = fit_variant_in_a_new_process(tmp_path, 0.0, 0.01)
-    assert plain["traces"] >= 1
+    assert plain["compiles"] >= 1
     # The forward pass (validation-free training needs none) is shared; the step is not.
-    assert dropped["traces"] == 1 and clipped["traces"] == 1
+    assert dropped["compiles"] == 1 and clipped["compiles"] == 1
     assert len({plain["loss"], dropped["loss"], clipped["loss"]}) == 3
     again = fit_variant_in_a_new_process(tmp_path, 0.5, None)
-    assert again["traces"] == 0 and again["loaded"] >= 1
+    assert again["compiles"] == 0 and again["loaded"] >= 1
     assert again["loss"] == dropped["loss"]
+
+
+def _train_on_rows(rows, seed=0):
+    generator = numpy.random.default_rng(seed)
+    network = make_network([3, 4, 2], activation="tanh", random_state=seed)
+    return train_quietly(network, generator.normal(size=(rows, 3)), numpy.arange(rows) % 2,
+                         epochs=2, restarts=0)
+
+
+@needs_jax
+def test_the_process_keeps_the_most_recently_used_programs_only(monkeypatch, tmp_path):
+    monkeypatch.setenv("MLP_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(programs, "MEMORY_LIMIT", 2)
+    programs.clear_cache(disk=False)  # what earlier tests left in memory
+    # Row counts that pad to three sizes: three call shapes of one training program.
+    for rows in (3, 40, 300):
+        _train_on_rows(rows)
+        assert len(programs._EXECUTABLES) <= 2 and len(programs._PROGRAMS) <= 2
+    # The latest shape is still in memory; the first, evicted, comes back from disk.
+    assert counts_during(lambda: _train_on_rows(300)) == {"graphs": 0, "compiles": 0, "loaded": 0}
+    counted = counts_during(lambda: _train_on_rows(3))
+    assert counted["compiles"] == 0 and counted["loaded"] == 1
+
+
+@needs_jax
+def test_clear_cache_forgets_the_programs_in_memory_and_on_disk(monkeypatch, tmp_path):
+    import mlp
+    monkeypatch.setenv("MLP_CACHE_DIR", str(tmp_path))
+    before = _train_on_rows(17).loss
+    assert list((tmp_path / "programs").glob("*.executable"))
+    mlp.clear_cache()
+    assert len(programs._EXECUTABLES) == 0 and len(programs._PROGRAMS) == 0
+    assert not list((tmp_path / "programs").iterdir())
+    counted = counts_during(lambda: numpy.testing.assert_array_equal(_train_on_rows(17).loss, before))
+    assert counted["graphs"] == 1 and counted["compiles"] >= 1 and counted["loaded"] == 0
+    mlp.clear_cache(disk=False)
+    assert list((tmp_path / "programs").glob("*.executable")), "disk=False keeps the files"

@@ -58,8 +58,7 @@ def cache_folder(tmp_path_factory):
 def client(cache_folder):
     # Worker processes, one thread each, whose caches all point at one fresh folder:
     # the environment of the workers, not of this process.
-    environment = {"MLP_CACHE_DIR": str(cache_folder),
-                   "JAX_COMPILATION_CACHE_DIR": str(cache_folder / "jax")}
+    environment = {"MLP_CACHE_DIR": str(cache_folder)}
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None, env=environment) as cluster, \
             distributed.Client(cluster) as dask_client:
@@ -120,19 +119,18 @@ print(json.dumps(dict(programs.counts(), scores=scores)))
 
 @needs_jax
 def test_the_programs_the_workers_wrote_side_by_side_load_in_a_new_process(search, cache_folder):
-    assert any((cache_folder / "programs").iterdir()) and any((cache_folder / "jax").iterdir())
+    assert any((cache_folder / "programs").iterdir())
     assert not list((cache_folder / "programs").glob("*.partial"))
-    environment = dict(os.environ, MLP_CACHE_DIR=str(cache_folder),
-                       JAX_COMPILATION_CACHE_DIR=str(cache_folder / "jax"))
+    environment = dict(os.environ, MLP_CACHE_DIR=str(cache_folder))
     candidates = search.cv_results_["params"]
     result = subprocess.run([sys.executable, "-c", LOAD, json.dumps(candidates), json.dumps(SETTINGS)],
                             capture_output=True, text=True, cwd=ROOT, env=environment, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     loaded = json.loads(result.stdout.strip().splitlines()[-1])
     # Every program the fits and scores need comes from the workers' folder: nothing is
-    # built, traced or compiled again, and the damaged-file fallback never fires.
-    assert loaded["graphs"] == 0 and loaded["traces"] == 0 and loaded["compiles"] == 0, loaded
-    assert loaded["loaded"] >= 2 and loaded["cache_hits"] >= 2, loaded
+    # built or compiled again, and the damaged-file fallback never fires.
+    assert loaded["graphs"] == 0 and loaded["compiles"] == 0, loaded
+    assert loaded["loaded"] >= 2, loaded
     numpy.testing.assert_allclose(loaded["scores"], search.cv_results_["split0_test_score"], atol=1e-12)
 
 

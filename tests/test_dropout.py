@@ -19,8 +19,9 @@ def draw_masks(key, rows, units, rates, dtype):
     rates = numpy.asarray(rates, dtype=dtype)
     if engine.jax is None:
         return numpy_dropout_masks(numpy.random.default_rng(key), rows, units, rates, dtype)
-    _, step_key = engine.jax.random.split(key)
-    return [numpy.asarray(mask) for mask in dropout_masks(step_key, rows, units, rates, dtype)]
+    with engine.scope():  # float64 masks, as in mlp's own calls
+        _, step_key = engine.jax.random.split(key)
+        return [numpy.asarray(mask) for mask in dropout_masks(step_key, rows, units, rates, dtype)]
 
 
 def relu_softmax_gradient(weights, bias, inputs, targets, mask):
@@ -193,7 +194,7 @@ def test_without_dropout_the_plain_program_is_compiled(xor_inputs, xor_labels):
     assert plain.backend.dropout_key is None and plain.backend.dropout_layers == ()
     train_quietly(plain, xor_inputs, xor_labels, epochs=2)
     train_quietly(dropped, xor_inputs, xor_labels, epochs=2)
-    roles = {role for _, role in programs._PROGRAMS}
+    roles = {role for _, role in programs._PROGRAMS.keys()}
     assert ("train", "momentum", False) in roles
     assert ("train", "momentum", False, ("dropout", (0,))) in roles
 

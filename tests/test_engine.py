@@ -117,23 +117,69 @@ def test_no_blas_flags_without_the_library(monkeypatch):
     assert theano_loader._blas_flags() == ""
 
 
-def test_jax_keeps_float64_and_a_persistent_cache():
-    import pytest
+def test_the_scope_turns_float64_on_in_mlps_calls_only():
     if engine.jax is None:
-        pytest.skip("Theano compiles with its own C backend")
-    assert engine.jax.config.jax_enable_x64
-    assert engine.jax.config.jax_compilation_cache_dir == engine.cache_folder
-    assert engine.jax.config.jax_persistent_cache_min_compile_time_secs == 0
+        pytest.skip("Theano has no JAX setting to scope")
+    jax = engine.jax
+    process_setting = jax.config.jax_enable_x64
+    with engine.scope():
+        assert jax.config.jax_enable_x64
+        with engine.scope():
+            assert jax.numpy.ones(2).dtype == "float64"
+        assert jax.config.jax_enable_x64
+    assert jax.config.jax_enable_x64 == process_setting
+    assert engine.scoped(lambda: jax.numpy.ones(2).dtype)() == "float64"
     assert ":" in engine.device
 
 
-def test_the_cache_folder_follows_the_environment(monkeypatch, tmp_path):
-    from mlp.engine.pytensor_loader import _cache_folder
-    monkeypatch.setenv("MLP_CACHE_DIR", str(tmp_path / "mine"))
-    assert _cache_folder() == str(tmp_path / "mine" / "jax")
-    monkeypatch.delenv("MLP_CACHE_DIR")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert _cache_folder() == str(tmp_path / "xdg" / "mlp" / "jax")
+# A fresh process: the user's own JAX code, then mlp imported and fitted beside it.
+LEAVES_ALONE = """
+import json, os, sys, warnings
+import jax
+if sys.argv[1] == "x64":
+    jax.config.update("jax_enable_x64", True)
+options, environment = dict(jax.config.values), dict(os.environ)
+import numpy
+import mlp
+from jax._src import xla_bridge
+started_at_import = bool(xla_bridge._backends)
+warnings.simplefilter("ignore")
+network = mlp.FeedForwardNetwork([2, 2, 2], random_state=0)
+network.initialize()
+network.train(numpy.array([[0., 0.], [0., 1.], [1., 0.], [1., 1.]]), [0, 1, 1, 0], epochs=50)
+rows = numpy.random.default_rng(0).normal(size=(30, 4))
+model = mlp.MLPClassifier((5,), max_iter=5, random_state=0).fit(rows, numpy.arange(30) % 3)
+model.predict(rows)
+changed = sorted(name for name, value in jax.config.values.items() if options.get(name) != value)
+print(json.dumps({"started_at_import": started_at_import, "changed": changed,
+                  "environment": dict(os.environ) == environment,
+                  "dtype": str(jax.numpy.ones(3).dtype),
+                  "weights": str(network.backend.weights[0].value.dtype)}))
+"""
+
+
+def _leaves_alone(setting, tmp_path):
+    if engine.jax is None:
+        pytest.skip("Theano leaves JAX alone")
+    environment = dict(os.environ, MLP_CACHE_DIR=str(tmp_path))
+    result = subprocess.run([sys.executable, "-c", LEAVES_ALONE, setting], capture_output=True,
+                            text=True, timeout=600, cwd=PACKAGE.parent, env=environment)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_importing_and_fitting_leave_jax_and_the_environment_as_they_were(tmp_path):
+    found = _leaves_alone("default", tmp_path)
+    assert found["started_at_import"] is False, "importing mlp must not start JAX's backends"
+    assert found["changed"] == [] and found["environment"] is True
+    assert found["dtype"] == "float32", "the user's own JAX code keeps its float32 default"
+    assert found["weights"] == "float64", "mlp's float64 network still computes in float64"
+
+
+def test_a_process_with_float64_on_keeps_it(tmp_path):
+    found = _leaves_alone("x64", tmp_path)
+    assert found["changed"] == [] and found["environment"] is True
+    assert found["dtype"] == "float64"
 
 
 def test_a_too_old_pytensor_is_named(monkeypatch):
@@ -179,16 +225,17 @@ def test_weight_gradients_reach_xla_in_the_chosen_form_with_numpys_values(
     generator = numpy.random.default_rng(0)
     values = [generator.normal(size=shape).astype(dtype)
               for shape in ((rows, inputs), (outputs, inputs), (rows, outputs))]
-    lowered = engine.jax.jit(function).lower(*values)
-    assert ("optimization_barrier" in lowered.as_text()) == copied
-    # What XLA compiled: the summed form contracts the first axis of both operands;
-    # the copied form must not come back to it.
-    assert ("lhs_contracting_dims={0}" in lowered.compile().as_text()) != copied
+    with engine.scope():  # float64 graphs trace and run in float64, as in mlp's own calls
+        lowered = engine.jax.jit(function).lower(*values)
+        assert ("optimization_barrier" in lowered.as_text()) == copied
+        # What XLA compiled: the summed form contracts the first axis of both operands;
+        # the copied form must not come back to it.
+        assert ("lhs_contracting_dims={0}" in lowered.compile().as_text()) != copied
+        result = numpy.asarray(function(*values)[0])
+    assert result.dtype == dtype
     deltas = (1 - numpy.tanh(values[0].astype(float) @ values[1].T.astype(float)) ** 2) * values[2]
     expected = deltas.T @ values[0].astype(float)
     tolerance = 1e-4 if dtype == "float32" else 1e-10
-    result = numpy.asarray(function(*values)[0])
-    assert result.dtype == dtype
     numpy.testing.assert_allclose(result, expected, rtol=tolerance, atol=tolerance * rows)
 
 

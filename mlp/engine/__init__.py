@@ -11,20 +11,23 @@ Both build the same symbolic graphs (``tensor``, ``grad``, the activations). Wha
 graph is compiled FOR differs:
 
 - PyTensor (``mlp.engine.pytensor_loader``): JAX (XLA). :func:`executable` turns a graph into
-  a JAX function, which ``mlp.runtime.programs`` wraps in ``jax.jit`` with its loops; arrays
-  live on JAX's default :data:`device` (a GPU when JAX's CUDA wheel is installed).
-  Compiled programs are kept in JAX's persistent compilation cache, so a later process
-  compiles nothing.
+  a JAX function, which ``mlp.runtime.programs`` compiles with its loops and keeps in
+  mlp's own cache; arrays live on JAX's default ``device`` (a GPU when JAX's CUDA
+  wheel is installed).
 - Theano 1.0.5 (``mlp.engine.theano_loader``), the seed's engine: its own C backend, one
   compiled call per step.
 
-Importing mlp with PyTensor sets three JAX options for the whole process, and only
-these: ``jax_enable_x64`` (float64 networks compute in float64), and, unless the
-environment already sets them, ``jax_compilation_cache_dir`` (``$MLP_CACHE_DIR/jax``,
-default ``~/.cache/mlp/jax``) and ``jax_persistent_cache_min_compile_time_secs`` (0: our
-programs compile in well under JAX's default threshold of one second).
+``device`` names where arrays live and programs run, e.g. ``"cpu:cpu"`` or
+``"gpu:NVIDIA A100"``; it is looked up when first read.
+
+Importing mlp changes no JAX option and starts none of JAX's backends (the first
+computation, or reading ``device``, does). Float64 networks compute in float64
+because every call of mlp's that touches JAX runs under :func:`scope`, which turns
+``jax_enable_x64`` on in the calling thread for that call only: a user's own JAX code
+keeps its float32 default.
 """
 
+import functools
 import importlib.util
 import os
 
@@ -34,7 +37,8 @@ from mlp.engine import pytensor_loader, theano_loader
 
 __all__ = [
     "name", "version", "tensor", "grad", "ancestors", "disconnected_grad", "sigmoid", "softmax",
-    "floatX", "executable", "function", "jax", "device", "cache_folder",
+    "floatX", "executable", "function", "jax", "device", "scope", "scoped",
+    "executable_to_bytes", "executable_from_bytes",
 ]
 
 _VALID_ENGINES = ("pytensor", "theano")
@@ -77,11 +81,40 @@ config = _engine["config"]
 executable = _engine["executable"]
 #: The ``jax`` module when graphs compile for XLA (PyTensor), else None (Theano).
 jax = _engine["jax"]
-#: The device that arrays live on and programs run on, e.g. ``"cpu:cpu"`` or ``"gpu:NVIDIA A100"``.
-device = _engine["device"]
-#: The folder of the on-disk compile cache.
-cache_folder = _engine["cache_folder"]
 floatX = config.floatX  # noqa: N816 - the engines' own name for it
+#: ``with scope():`` runs JAX in float64 in this thread (PyTensor); does nothing with
+#: Theano. Every call of mlp's that touches JAX enters it, once.
+scope = _engine["scope"]
+#: ``executable_to_bytes(compiled)``: a compiled JAX executable as bytes (None with Theano).
+executable_to_bytes = _engine["executable_to_bytes"]
+#: ``executable_from_bytes(contents)``: the executable back, ready to call (None with Theano).
+executable_from_bytes = _engine["executable_from_bytes"]
+_device_name = _engine["device"]
+
+
+def __getattr__(attribute):
+    # ``device`` is looked up when first read: finding it starts JAX's backends,
+    # which importing mlp does not.
+    if attribute == "device":
+        return _device_name()
+    raise AttributeError(f"module 'mlp.engine' has no attribute {attribute!r}")
+
+
+def scoped(method):
+    """``method`` run under :func:`scope` (a decorator of mlp's calls that touch JAX).
+
+    Examples
+    --------
+    >>> @scoped
+    ... def ones():
+    ...     return jax.numpy.ones(2)  # float64 with PyTensor, whatever the process's setting
+    """
+    @functools.wraps(method)
+    def run(*arguments, **keywords):
+        with scope():
+            return method(*arguments, **keywords)
+
+    return run
 
 
 def function(inputs, outputs):
@@ -102,6 +135,7 @@ def function(inputs, outputs):
     if jax is not None:
         program = jax.jit(program)
 
+    @scoped
     def call(*arrays):
         results = [numpy.asarray(result) for result in program(*arrays)]
         return results[0] if single else results

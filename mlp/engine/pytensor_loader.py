@@ -1,16 +1,16 @@
-"""The PyTensor engine: its loader, and the JAX options it sets.
+"""The PyTensor engine: its loader, and the JAX setting mlp's own calls run under.
 
 PyTensor builds the graphs; :func:`load`'s ``executable`` turns one into a JAX
-function, which ``mlp.runtime.programs`` wraps in ``jax.jit`` with its loops. On the way it
+function, which ``mlp.runtime.programs`` compiles with its loops. On the way it
 hands XLA each weight gradient in the form XLA multiplies fastest
-(:func:`_weight_gradient_rewrite`). Importing it sets
-``jax_enable_x64`` and, unless the environment sets them, the persistent compilation
-cache's folder and threshold (see :mod:`mlp.engine`). Only :mod:`mlp.engine` imports
-this module.
+(:func:`_weight_gradient_rewrite`). Loading changes no JAX option and starts none of
+JAX's backends: float64 is turned on only inside mlp's own calls (:func:`_x64_scope`),
+and the device is looked up on first use. Only :mod:`mlp.engine` imports this module.
 """
 
+import contextlib
 import functools
-import os
+import pickle
 
 import numpy
 
@@ -18,23 +18,67 @@ import numpy
 _OLDEST_PYTENSOR = (3, 0)
 
 
-def _cache_folder():
-    """Where JAX keeps compiled programs between processes (see :mod:`mlp.engine`)."""
-    base = os.environ.get("MLP_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "mlp")
-    return os.path.join(base, "jax")
+def _import_dispatch_keeping_x64(jax):
+    """Import PyTensor's JAX dispatch, and put back the process's ``jax_enable_x64``,
+    which that module sets from PyTensor's floatX when it is imported."""
+    before = jax.config.jax_enable_x64
+    try:
+        import pytensor.link.jax.dispatch
+    finally:
+        if jax.config.jax_enable_x64 != before:
+            jax.config.update("jax_enable_x64", before)
+    return pytensor.link.jax.dispatch
 
 
-def _configure_jax(jax):
-    """Turn on float64 and the persistent compilation cache; returns the cache folder."""
-    jax.config.update("jax_enable_x64", True)
-    if "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS" not in os.environ:
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
-    folder = jax.config.jax_compilation_cache_dir
-    if not folder:
-        folder = _cache_folder()
-        jax.config.update("jax_compilation_cache_dir", folder)
-    return folder
+def _x64_scope(jax):
+    """Return ``scope()``: a context manager under which JAX computes in float64, in
+    this thread only; the process's own setting is back on leaving it.
+
+    Entered once per call of mlp's (about two microseconds); nested, or when the
+    process already has float64 on, it is a do-nothing context (a fifth of that).
+    """
+    setting = jax.enable_x64
+    nothing = contextlib.nullcontext()
+
+    def scope():
+        return nothing if setting.value else setting(True)
+
+    return scope
+
+
+def _device_name(jax):
+    """Return ``name()``: the default device as ``"platform:kind"``, found on first call
+    (which starts JAX's backends)."""
+    @functools.cache
+    def name():
+        device = jax.devices()[0]
+        return f"{device.platform}:{device.device_kind}"
+
+    return name
+
+
+def _executable_files(jax):
+    """Return ``to_bytes(compiled)`` and ``from_bytes(contents)``: a compiled executable
+    (``jax.stages.Compiled``) as bytes, and back, loaded on the default device.
+
+    The bytes are JAX's own serialization, which unpickles: only ever read back what mlp
+    wrote itself (``mlp.runtime.program_files`` checks each file's digest first).
+    """
+    from jax.experimental import serialize_executable
+
+    def to_bytes(compiled):
+        serialized, arguments_tree, outputs_tree = serialize_executable.serialize(compiled)
+        # The trees of the arguments and the outputs, which JAX leaves to its caller.
+        return pickle.dumps((serialized, arguments_tree, outputs_tree))
+
+    def from_bytes(contents):
+        serialized, arguments_tree, outputs_tree = pickle.loads(contents)
+        device = jax.devices()[0]
+        return serialize_executable.deserialize_and_load(
+            serialized, arguments_tree, outputs_tree, backend=device.client,
+            execution_devices=[device])
+
+    return to_bytes, from_bytes
 
 
 def _version_tuple(text):
@@ -56,17 +100,17 @@ def load():
             f"{pytensor.__version__} is installed. Upgrade it: pip install 'pytensor>={oldest}'"
         )
     import jax
+
+    jax_funcify = _import_dispatch_keeping_x64(jax).jax_funcify
     import pytensor.tensor as tensor_module
     from pytensor.gradient import disconnected_grad as stop
     from pytensor.graph.fg import FunctionGraph
     from pytensor.graph.traversal import ancestors as graph_ancestors
-    from pytensor.link.jax.dispatch import jax_funcify
     from pytensor.tensor.elemwise import CAReduce
     from pytensor.tensor.special import softmax as row_softmax
 
-    # After PyTensor's JAX dispatch, which sets float64 from its floatX at import.
-    cache_folder = _configure_jax(jax)
     plain_weight_gradients = _weight_gradient_rewrite(pytensor)
+    executable_to_bytes, executable_from_bytes = _executable_files(jax)
 
     def executable(inputs, outputs):
         # PyTensor's own rewrites are skipped: XLA fuses and simplifies the graph
@@ -77,7 +121,6 @@ def load():
         plain_weight_gradients(graph)
         return jax_funcify(graph)
 
-    default_device = jax.devices()[0]
     return {
         "name": "pytensor",
         "version": pytensor.__version__,
@@ -91,8 +134,10 @@ def load():
         "config": pytensor.config,
         "executable": executable,
         "jax": jax,
-        "device": f"{default_device.platform}:{default_device.device_kind}",
-        "cache_folder": cache_folder,
+        "device": _device_name(jax),
+        "scope": _x64_scope(jax),
+        "executable_to_bytes": executable_to_bytes,
+        "executable_from_bytes": executable_from_bytes,
     }
 
 

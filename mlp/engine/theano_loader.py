@@ -5,6 +5,7 @@ code is linked to scipy-openblas32's OpenBLAS when that wheel is installed (see
 :func:`_blas_flags`). Only :mod:`mlp.engine` imports this module.
 """
 
+import contextlib
 import ctypes
 import importlib.util
 import os
@@ -113,6 +114,10 @@ def load():
         "config": theano.config,
         "executable": executable,
         "jax": None,
-        "device": "cpu (Theano's C backend)",
-        "cache_folder": theano.config.compiledir,
+        "device": lambda: "cpu (Theano's C backend)",
+        # Theano has no setting of mlp's to scope.
+        "scope": contextlib.nullcontext,
+        # Theano keeps its compiled C modules in its own folder.
+        "executable_to_bytes": None,
+        "executable_from_bytes": None,
     }

@@ -78,6 +78,7 @@ class NetworkBackend:
     # An output of the last compiled call that read the data (see clear_data).
     _last_read = None
 
+    @engine.scoped
     def __init__(self, network, regularize_bias=None):
         self.architecture = list(network.architecture)
         self.layers = network.layers
@@ -148,12 +149,14 @@ class NetworkBackend:
         for variable, value in zip(self.parameters + self.state + self._random_state(), values):
             variable.value = value
 
+    @engine.scoped
     def reset_state(self):
         """Zero the optimiser state (velocities, moments, step counter)."""
         zeros = [numpy.zeros(variable.shape, dtype=variable.dtype) for variable in self.state]
         for variable, value in zip(self.state, many_to_device(zeros)):
             variable.value = value
 
+    @engine.scoped
     def reinitialize(self, generator):
         """Draw fresh weights and biases and zero the optimiser state; nothing recompiles."""
         weights, biases = initial_parameters(
@@ -163,6 +166,7 @@ class NetworkBackend:
             variable.set_value(value)
         self.reset_state()
 
+    @engine.scoped
     def set_data(self, inputs, targets, sample_weights=None, n_samples=None):
         """Hold the training set on the device; steps then take row indices.
 
@@ -218,6 +222,7 @@ class NetworkBackend:
             )
         return inputs
 
+    @engine.scoped
     def clear_data(self):
         """Release the training set: its device arrays are deleted (and the host memory
         they share goes back to NumPy once nothing else holds it)."""
@@ -233,10 +238,12 @@ class NetworkBackend:
             for array in data:
                 array.delete()
 
+    @engine.scoped
     def flat_parameters(self):
         """Every parameter, flattened and concatenated (the order of :attr:`parameters`)."""
         return numpy.concatenate([to_numpy(p.value).ravel() for p in self.parameters])
 
+    @engine.scoped
     def set_flat_parameters(self, flat):
         """Set every parameter from a vector made like :meth:`flat_parameters`."""
         start = 0
@@ -290,6 +297,7 @@ class NetworkBackend:
     def _hyper(self, values):
         return tuple(numpy.asarray(value, dtype=self.dtype) for value in values)
 
+    @engine.scoped
     def train_steps(self, optimizer, batches, reg_lambda, learning_rate, momentum=0.0, beta_1=0.9,
                     beta_2=0.999, epsilon=1e-8, length=None, clip_norm=None):
         """Run training steps in one compiled call; return the costs of each step.
@@ -351,6 +359,7 @@ class NetworkBackend:
         plan[:len(batches)] = batches
         return plan
 
+    @engine.scoped
     def prepare(self, optimizer="momentum", batch_size=None, n_samples=None, many_epochs=True,
                 clip_norm=None, reg_lambda=REG_LAMBDA):
         """Compile what :meth:`train_steps` (or L-BFGS's objective) with ``optimizer`` and
@@ -395,6 +404,7 @@ class NetworkBackend:
         build = loops.objective(self.regularize_bias, shapes)
         return self._program(("objective", shapes), build)
 
+    @engine.scoped
     def objective(self, flat_parameters, reg_lambda):
         """Data term, full cost and flat gradient at ``flat_parameters``, on every training
         row of the data given to :meth:`set_data` (for L-BFGS), without dropout."""
@@ -405,6 +415,7 @@ class NetworkBackend:
         self._last_read = data_cost
         return float(data_cost), float(cost), numpy.asarray(gradient, dtype=numpy.float64)
 
+    @engine.scoped
     def activate(self, inputs):
         """Forward pass: the output (softmax, or sigmoid for multilabel) for ``inputs``."""
         inputs = numpy.asarray(inputs, dtype=self.dtype)
@@ -419,6 +430,7 @@ class NetworkBackend:
         padded[:n_rows] = inputs
         return to_numpy(run(padded, parameters))[:n_rows]
 
+    @engine.scoped
     def backprop(self, inputs, targets, reg_lambda, alpha, momentum):
         """The seed's training step: one momentum update, returning the full cost.
 

@@ -10,24 +10,26 @@ plain one). Shapes are not in it: the graphs are built on placeholders
 With PyTensor the graph becomes a JAX function (:func:`mlp.engine.executable`) and a
 training run is ONE compiled call (``mlp.runtime.loops``): a ``fori_loop`` over the
 steps, with the parameters, optimiser state and data passed in and returned as device
-arrays. Each
-call shape is compiled once (:class:`Program`) and kept on disk twice over: JAX's
-persistent cache keeps the machine code, and the program itself is saved as a
-serialized ``jax.export`` module, so that a later process neither builds the graph
-again nor traces it. With Theano, each step is one call of a compiled Theano
-function, looped in Python.
+arrays. Each call shape is compiled once by XLA (:class:`Program`), and the compiled
+executable is kept in mlp's own cache: in memory, the :data:`MEMORY_LIMIT` most
+recently used, and on disk (``mlp.runtime.program_files``), so that a later process
+neither builds the graph, nor traces, nor compiles it. JAX's own compilation cache
+is not used. With Theano, each step is one call of a compiled Theano function, looped
+in Python; the process keeps the :data:`MEMORY_LIMIT` most recently used of those.
 """
 
+import collections
+import functools
 import hashlib
 import os
-import tempfile
 import threading
 from pathlib import Path
 
 from mlp import engine
 from mlp.graph import builders
+from mlp.runtime import program_files
 
-__all__ = ["program", "counts", "Program"]
+__all__ = ["program", "counts", "clear_cache", "Program", "MEMORY_LIMIT"]
 
 # LLVM's optimisation level for XLA's own kernels: 1 instead of 3 compiles a training
 # program a fifth faster (0.38 against 0.48 s for the default MLPClassifier on digits,
@@ -36,43 +38,99 @@ __all__ = ["program", "counts", "Program"]
 # set within noise).
 _COMPILER_OPTIONS = {"xla_backend_optimization_level": 1}
 
-_PROGRAMS = {}
-_LOCK = threading.Lock()
-_COUNTS = {"graphs": 0, "traces": 0, "compiles": 0, "cache_hits": 0, "loaded": 0}
+#: The most programs, and the most compiled call shapes, the process keeps; beyond it
+#: the least recently used go (a compiled executable of the default MLPClassifier's
+#: training holds about a megabyte).
+MEMORY_LIMIT = 64
+
+_COUNTS = {"graphs": 0, "compiles": 0, "loaded": 0}
 
 
 def counts():
-    """What this process built, per kind: ``graphs`` (PyTensor graphs built), ``traces``
-    (JAX traces of them), ``compiles`` (XLA compilations), ``cache_hits`` (machine
-    code loaded from JAX's persistent cache) and ``loaded`` (programs loaded from
-    disk instead of being built and traced)."""
+    """What this process did, per kind: ``graphs`` (PyTensor or Theano graphs built),
+    ``compiles`` (XLA compilations) and ``loaded`` (executables loaded from disk
+    instead of being compiled)."""
     return dict(_COUNTS)
 
 
-def _count_compile_events(event, **_):
-    if event == "/jax/compilation_cache/cache_misses":
-        _COUNTS["compiles"] += 1
-    elif event == "/jax/compilation_cache/cache_hits":
-        _COUNTS["cache_hits"] += 1
+class _RecentlyUsed:
+    """A thread-safe mapping that keeps its :data:`MEMORY_LIMIT` most recently used entries."""
+
+    def __init__(self):
+        self.entries = collections.OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            value = self.entries.get(key)
+            if value is not None:
+                self.entries.move_to_end(key)
+            return value
+
+    def put(self, key, value):
+        with self.lock:
+            self.entries[key] = value
+            self.entries.move_to_end(key)
+            while len(self.entries) > MEMORY_LIMIT:
+                self.entries.popitem(last=False)
+
+    def __len__(self):
+        return len(self.entries)
+
+    def keys(self):
+        """The keys, least recently used first."""
+        with self.lock:
+            return list(self.entries)
+
+    def clear(self):
+        with self.lock:
+            self.entries.clear()
 
 
+_PROGRAMS = _RecentlyUsed()
+# Compiled call shapes, by (Program, shapes): an evicted Program's leave in their turn.
+_EXECUTABLES = _RecentlyUsed()
+_BUILDING = threading.Lock()
+
+
+def clear_cache(disk=True):
+    """Forget every compiled program: those kept in this process, and (``disk``) the
+    files of mlp's cache folder (``$MLP_CACHE_DIR/programs``).
+
+    The next call of a network compiles its program again. Networks keep their
+    weights.
+
+    Parameters
+    ----------
+    disk : bool, default True
+        Also remove the compiled programs saved on disk, which later processes load.
+
+    Examples
+    --------
+    >>> import mlp
+    >>> mlp.clear_cache()
+    """
+    _PROGRAMS.clear()
+    _EXECUTABLES.clear()
+    if disk:
+        program_files.clear()
+
+
+@functools.cache
 def _source_digest():
-    # Every source file of the package, and the engine's versions: any change to mlp
-    # or its engine makes new file names, so a stale program is never loaded.
+    # Every source file of the package, the engine's versions, the device and XLA's
+    # flags: any change to mlp or its engine makes new file names, so a stale program
+    # is never loaded. Computed on first compile: the device starts JAX's backends.
     digest = hashlib.sha256(f"{engine.name} {engine.version} {engine.device}".encode())
     if engine.jax is not None:
-        digest.update(engine.jax.__version__.encode())
+        client = engine.jax.devices()[0].client
+        digest.update(f"{engine.jax.__version__} {client.platform_version}".encode())
+        digest.update(os.environ.get("XLA_FLAGS", "").encode())
     package = Path(__file__).resolve().parent.parent
     for path in sorted(package.rglob("*.py")):
         digest.update(str(path.relative_to(package)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
-
-
-if engine.jax is not None:
-    engine.jax.monitoring.register_event_listener(_count_compile_events)
-    _DIGEST = _source_digest()
-    _FOLDER = Path(engine.cache_folder).parent / "programs"
 
 
 def program(key, layers, dtype, build):
@@ -81,13 +139,18 @@ def program(key, layers, dtype, build):
     Thread-safe: two threads asking for the same key get the same program, built once.
     With PyTensor, a :class:`Program`; with Theano, the built function itself.
     """
-    with _LOCK:
-        if key not in _PROGRAMS:
+    found = _PROGRAMS.get(key)
+    if found is not None:
+        return found
+    with _BUILDING:
+        found = _PROGRAMS.get(key)
+        if found is None:
             if engine.jax is None:
-                _PROGRAMS[key] = _one_call_at_a_time(_build(key, layers, dtype, build))
+                found = _one_call_at_a_time(_build(key, layers, dtype, build))
             else:
-                _PROGRAMS[key] = Program(key, layers, dtype, build)
-        return _PROGRAMS[key]
+                found = Program(key, layers, dtype, build)
+            _PROGRAMS.put(key, found)
+        return found
 
 
 def _build(key, layers, dtype, build):
@@ -116,7 +179,8 @@ class Program:
     """A JAX program compiled once per call shape, loaded from disk when it can be.
 
     Called with the arrays of its graph (nested in lists and tuples, None where a
-    part is absent), it returns the outputs as device arrays.
+    part is absent), it returns the outputs as device arrays. It runs under
+    :func:`mlp.engine.scope`, as does its compilation.
     """
 
     def __init__(self, key, layers, dtype, build):
@@ -125,61 +189,54 @@ class Program:
         self.dtype = dtype
         self.build = build
         self.function = None
-        self.calls = {}
         self.lock = threading.Lock()
         # The whole key names the saved file: everything the graph depends on.
         self.name = repr(key)
         self.saveable = _saveable(layers)
 
+    @engine.scoped
     def __call__(self, *arguments):
-        jax = engine.jax
-        leaves, structure = jax.tree_util.tree_flatten(arguments)
-        shapes = (structure, tuple([(leaf.shape, leaf.dtype) for leaf in leaves]))
-        call = self.calls.get(shapes)
+        leaves, structure = engine.jax.tree_util.tree_flatten(arguments)
+        shapes = (self, structure, tuple([(leaf.shape, leaf.dtype) for leaf in leaves]))
+        call = _EXECUTABLES.get(shapes)
         if call is None:
             with self.lock:
-                call = self.calls.get(shapes) or self._compile(arguments, shapes)
-                self.calls[shapes] = call
+                call = _EXECUTABLES.get(shapes) or self._compile(arguments, shapes)
+                _EXECUTABLES.put(shapes, call)
         return call(*arguments)
 
     def _compile(self, arguments, shapes):
-        jax = engine.jax
-        structure, leaves = shapes
+        _, structure, leaves = shapes
         described = (str(structure), tuple((shape, str(dtype)) for shape, dtype in leaves))
-        digest = hashlib.sha256(repr((_DIGEST, self.name, described)).encode()).hexdigest()
-        path = _FOLDER / f"{digest}.jaxprogram"
-        exported = self._load(path) if self.saveable else None
-        if exported is None:
+        digest = hashlib.sha256(repr((_source_digest(), self.name, described)).encode()).hexdigest()
+        path = program_files.folder() / f"{digest}{program_files.SUFFIX}"
+        compiled = self._load(path) if self.saveable else None
+        if compiled is None:
             if self.function is None:
                 self.function = _build(self.key, self.layers, self.dtype, self.build)
-            _COUNTS["traces"] += 1
-            exported = jax.export.export(jax.jit(self.function))(*arguments)
+            lowered = engine.jax.jit(self.function).lower(*arguments)
+            compiled = lowered.compile(_COMPILER_OPTIONS)
+            _COUNTS["compiles"] += 1
             if self.saveable:
-                _write_atomically(path, exported.serialize())
-        return jax.jit(exported.call, compiler_options=_COMPILER_OPTIONS)
+                _save(path, compiled)
+        return compiled
 
     @staticmethod
     def _load(path):
-        try:
-            contents = path.read_bytes()
-        except OSError:
+        contents = program_files.read(path)
+        if contents is None:
             return None
         try:
-            exported = engine.jax.export.deserialize(bytearray(contents))
-        except Exception:  # noqa: BLE001 - a damaged file is rebuilt, never trusted
+            compiled = engine.executable_from_bytes(contents)
+        except Exception:  # noqa: BLE001 - a file that does not load is compiled again
             return None
         _COUNTS["loaded"] += 1
-        return exported
+        return compiled
 
 
-def _write_atomically(path, contents):
-    """Write ``contents`` to ``path`` so that a reader sees the whole file or none: two
-    processes compiling side by side each write their own temporary file."""
+def _save(path, compiled):
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(dir=path.parent, suffix=".partial")
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(contents)
-        os.replace(temporary, path)
-    except OSError:
-        pass  # a cache that cannot be written only costs the next process a trace
+        contents = engine.executable_to_bytes(compiled)
+    except (ValueError, NotImplementedError):
+        return  # an executable JAX cannot serialize is compiled again by a later process
+    program_files.write(path, contents)
