@@ -2,8 +2,8 @@
 
 Each measurement is one new interpreter (:mod:`benchmarks.first_fit_child`) that times
 its library's import statement and its first ``fit`` on the digits, compiling included.
-mlp keeps compiled programs on disk (JAX's compilation cache, PyTensor's compile
-folder), so its cases run twice:
+mlp keeps compiled programs on disk (its own folder of serialised executables, under
+``MLP_CACHE_DIR``; PyTensor's compile folder), so its cases run twice:
 
 - cold: every process gets fresh, empty cache folders (a new temporary folder each);
 - warm: one untimed process fills a temporary folder, then the timed processes reuse it.
@@ -43,8 +43,8 @@ def child_environment(cache_folder, base=None):
     Parameters
     ----------
     cache_folder : str or Path
-        A folder of this run; ``jax``, ``pytensor``, ``mlp``, ``xdg`` and ``numba``
-        folders are created in it, empty when it is new.
+        A folder of this run; ``mlp``, ``pytensor``, ``xdg`` and ``numba`` folders are
+        created in it, empty when it is new.
     base : mapping, optional
         The environment to start from (default ``os.environ``); it is not modified.
         ``OPENBLAS_*`` and every other variable pass through unchanged.
@@ -52,10 +52,11 @@ def child_environment(cache_folder, base=None):
     Returns
     -------
     dict
-        With ``PYTHONPATH`` starting at the repository root, ``JAX_COMPILATION_CACHE_DIR``
-        and ``base_compiledir`` in ``PYTENSOR_FLAGS`` (appended, so it wins over an earlier
-        one) in the folder, and ``MLP_CACHE_DIR``, ``XDG_CACHE_HOME`` and
-        ``NUMBA_CACHE_DIR`` there too, so nothing reaches the user's ``~/.cache``.
+        With ``PYTHONPATH`` starting at the repository root, ``MLP_CACHE_DIR`` and
+        ``base_compiledir`` in ``PYTENSOR_FLAGS`` (appended, so it wins over an earlier
+        one) in the folder, and ``XDG_CACHE_HOME`` and ``NUMBA_CACHE_DIR`` there too, so
+        nothing reaches the user's ``~/.cache``. ``JAX_COMPILATION_CACHE_DIR`` is removed:
+        a user's machine has no JAX cache that mlp would fill (mlp caches its own).
     """
     folder = Path(cache_folder).resolve()
     if _UNSAFE_IN_FLAGS & set(str(folder)):
@@ -63,14 +64,14 @@ def child_environment(cache_folder, base=None):
                          f"spaces. Received: cache_folder={str(folder)!r}")
     environment = dict(os.environ if base is None else base)
     environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), environment.get("PYTHONPATH")]))
-    folders = {name: folder / name for name in ("jax", "pytensor", "mlp", "xdg", "numba")}
+    folders = {name: folder / name for name in ("mlp", "pytensor", "xdg", "numba")}
     for path in folders.values():
         path.mkdir(parents=True, exist_ok=True)
-    environment["JAX_COMPILATION_CACHE_DIR"] = str(folders["jax"])
+    environment.pop("JAX_COMPILATION_CACHE_DIR", None)
     flags = environment.get("PYTENSOR_FLAGS", "").strip(",")
     environment["PYTENSOR_FLAGS"] = ",".join(filter(None, [flags, f"base_compiledir={folders['pytensor']}"]))
-    # mlp's own default (used when JAX's variable is unset) and any other library that
-    # caches under XDG_CACHE_HOME or Numba's folder.
+    # mlp's compiled programs, and any other library that caches under XDG_CACHE_HOME or
+    # Numba's folder.
     environment["MLP_CACHE_DIR"] = str(folders["mlp"])
     environment["XDG_CACHE_HOME"] = str(folders["xdg"])
     environment["NUMBA_CACHE_DIR"] = str(folders["numba"])
@@ -224,7 +225,7 @@ def measure(repeats=3, cases=None, small=False, base=None, log=print):
             if CASES[name].compiles:
                 attempt(name, "warm", scratch / f"warm-{_folder_name(name)}", timed=False)
                 cache[name] = {kind: folder_contents(scratch / f"warm-{_folder_name(name)}" / kind)
-                               for kind in ("jax", "pytensor")}
+                               for kind in ("mlp", "pytensor")}
         for repeat in range(repeats):
             shift = repeat % len(names)
             for name in names[shift:] + names[:shift]:

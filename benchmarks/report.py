@@ -210,8 +210,8 @@ def first_fit_section(first_fit):
     lines = [title, "",
              "Each run is a whole new Python process, timing the import statement and then the "
              "first fit call on the 1,797 digits (training set score). The fit excludes the "
-             "import. Cold: empty compile caches (a fresh temporary folder for JAX's "
-             "compilation cache and PyTensor's compile folder); warm: the same folders after "
+             "import. Cold: empty compile caches (a fresh temporary folder for mlp's "
+             "cache of compiled programs and PyTensor's compile folder); warm: the same folders after "
              "one untimed process filled them. scikit-learn and PyTorch compile nothing: cold "
              "is a first process, warm a later one. Seconds: median (minimum) of "
              f"{first_fit['repeats']} process(es) per case and state; process s: the whole "

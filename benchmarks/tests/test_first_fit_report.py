@@ -46,7 +46,9 @@ def test_child_environment_puts_every_cache_in_a_fresh_empty_folder_of_the_run(t
     environment = first_fit.child_environment(tmp_path / "cold-0", base)
     assert base == original, "the base environment must not be modified"
     run_folder = (tmp_path / "cold-0").resolve()
-    for variable in ("JAX_COMPILATION_CACHE_DIR", "MLP_CACHE_DIR", "XDG_CACHE_HOME", "NUMBA_CACHE_DIR"):
+    assert "JAX_COMPILATION_CACHE_DIR" not in first_fit.child_environment(
+        tmp_path / "cold-2", dict(base, JAX_COMPILATION_CACHE_DIR=str(tmp_path / "jax")))
+    for variable in ("MLP_CACHE_DIR", "XDG_CACHE_HOME", "NUMBA_CACHE_DIR"):
         folder = Path(environment[variable])
         assert folder.parent == run_folder, variable
         assert folder.is_dir() and not any(folder.iterdir()), f"{variable} must start empty"
@@ -55,14 +57,14 @@ def test_child_environment_puts_every_cache_in_a_fresh_empty_folder_of_the_run(t
     assert flags["floatX"] == "float32", "the user's other flags are kept"
     assert Path(flags["base_compiledir"]) == run_folder / "pytensor", "the appended folder wins"
     home_caches = (Path.home() / ".cache", Path.home() / ".pytensor", tmp_path / "home")
-    for value in (environment[name] for name in ("JAX_COMPILATION_CACHE_DIR", "MLP_CACHE_DIR",
-                                                 "XDG_CACHE_HOME", "NUMBA_CACHE_DIR")):
+    for value in (environment[name] for name in ("MLP_CACHE_DIR", "XDG_CACHE_HOME",
+                                                 "NUMBA_CACHE_DIR")):
         assert not any(Path(value).is_relative_to(home) for home in home_caches)
     assert environment["PYTHONPATH"].split(os.pathsep) == [str(first_fit.ROOT), "/elsewhere"]
     # OpenBLAS's pins pass through untouched: the benchmark never changes them itself.
     assert environment["OPENBLAS_CORETYPE"] == "Haswell" and environment["OPENBLAS_L2_SIZE"] == "512"
     other = first_fit.child_environment(tmp_path / "cold-1", base)
-    assert other["JAX_COMPILATION_CACHE_DIR"] != environment["JAX_COMPILATION_CACHE_DIR"]
+    assert other["MLP_CACHE_DIR"] != environment["MLP_CACHE_DIR"]
 
 
 def test_a_cache_folder_that_the_flags_cannot_hold_is_refused(tmp_path):
@@ -75,13 +77,13 @@ def _fake_child(calls):
     seconds = {"scikit-learn": 4.0, "mlp.MLPClassifier": 2.0, "mlp": 1.0}
 
     def run_child(case, cache_folder, small=False, base=None):
-        jax_folder = Path(cache_folder) / "jax"
-        calls.append((case, Path(cache_folder), jax_folder.exists() and any(jax_folder.iterdir())))
+        program_folder = Path(cache_folder) / "mlp"
+        calls.append((case, Path(cache_folder), program_folder.exists() and any(program_folder.iterdir())))
         if case == "PyTorch eager":
             return {"case": case, "skipped": "PyTorch not installed"}
         first_fit.child_environment(cache_folder, base)  # creates the folders, as the real one
         if CASES[case].compiles:
-            (jax_folder / f"program-{len(calls)}").write_text("compiled")
+            (program_folder / f"program-{len(calls)}").write_text("compiled")
         warm = "warm" in Path(cache_folder).name
         fit = seconds[case] / (4.0 if warm and CASES[case].compiles else 1.0)
         return {"case": case, "import_seconds": 0.5, "fit_seconds": fit + 0.01 * len(calls),
@@ -105,7 +107,7 @@ def test_cold_runs_get_fresh_folders_and_warm_runs_reuse_a_filled_one(monkeypatc
         assert len(warm) == 3, "one untimed fill, then two timed runs"
         assert len({folder for folder, _ in warm}) == 1 and not warm[0][1]
         assert all(filled for _, filled in warm[1:]), "timed warm runs must find the cache filled"
-        assert result["cases"][name]["cache"]["jax"][0] == 1
+        assert result["cases"][name]["cache"]["mlp"][0] == 1
         assert result["cases"][name]["cold"]["runs"] == result["cases"][name]["warm"]["runs"] == 2
     sklearn_calls = [folder for case, folder, _ in calls if case == "scikit-learn"]
     assert len(sklearn_calls) == 4, "no untimed fill where nothing is compiled"
@@ -239,7 +241,7 @@ def _fake_first_fit():
 
     cases = {"scikit-learn": {"code": "sklearn", "compiles": False, "cache": None,
                               "cold": state(4.0), "warm": state(4.0)},
-             "mlp": {"code": "mlp", "compiles": True, "cache": {"jax": (3, 2_000_000), "pytensor": (0, 0)},
+             "mlp": {"code": "mlp", "compiles": True, "cache": {"mlp": (3, 2_000_000), "pytensor": (0, 0)},
                      "cold": state(8.0), "warm": state(1.0)}}
     first_fit._ratios(cases)
     return {"cases": cases, "skipped": {"PyTorch eager": "PyTorch not installed"}, "failed": {},
@@ -254,7 +256,7 @@ def test_report_renders_first_fit_gemm_blas_and_the_openblas_warning():
     cells = [cell.strip() for cell in mlp_row.strip("|").split("|")]
     assert cells[3] == "8.00 (7.90)" and cells[4] == "1.00 (0.90)"
     assert cells[-2] == f"{4.0 / 8.0:.2f} ({3.9 / 7.9:.2f})" and cells[-1].startswith("4.00")
-    assert "3 files (2.0 MB) in jax's cache" in section and "**PyTorch eager skipped**" in section
+    assert "3 files (2.0 MB) in mlp's cache" in section and "**PyTorch eager skipped**" in section
     gemm = text.split("## Matrix products", 1)[1].split("\n## ", 1)[0]
     assert "NumPy float32 | XLA float32 | peak float32" in gemm
     assert "| peak | **50.0** | **100.0** | **100.0** | **50.0** | **100.0** | **100.0** |" in gemm

@@ -34,8 +34,8 @@ def _x64_scope(jax):
     """Return ``scope()``: a context manager under which JAX computes in float64, in
     this thread only; the process's own setting is back on leaving it.
 
-    Entered once per call of mlp's (about two microseconds); nested, or when the
-    process already has float64 on, it is a do-nothing context (a fifth of that).
+    Entered once per call of mlp's; nested, or when the process already has float64
+    on, it is a do-nothing context (cheaper still).
     """
     setting = jax.enable_x64
     nothing = contextlib.nullcontext()
@@ -114,8 +114,8 @@ def load():
 
     def executable(inputs, outputs):
         # PyTensor's own rewrites are skipped: XLA fuses and simplifies the graph
-        # itself, and measured, the rewritten graph ran slower (1.8 against 1.2 ms an
-        # epoch of digits) and took 0.25 s more to prepare in every process.
+        # itself, and the rewritten graph ran slower and took longer to prepare in
+        # every process (docs/design.md).
         graph = FunctionGraph(inputs, outputs, clone=True)
         _accumulate_in_output_type(graph, CAReduce)
         plain_weight_gradients(graph)
@@ -163,11 +163,10 @@ def _accumulate_in_output_type(graph, reduction_class):
 # The gradient of ``dot(h, W.T)`` with respect to ``W`` comes out of ``pytensor.grad``
 # as ``dot(h.T, g).T``, a product summed over the rows of a batch, which XLA's CPU
 # backend runs with Eigen. Copying ``g.T`` out first and multiplying ``g.T @ h`` sends
-# it to XLA's faster matrix kernels. Time of the copied form over the summed one,
-# measured per product: 0.70-0.75 at batches of 256 rows (256-512 units, float32),
-# 0.5-0.8 for the tiny products of digits and XOR, but 1.4-1.7 at batches of 32-128 rows
-# of 256 units and 1.06 at 200 rows of 64-100 units (float32; docs/design.md, "Weight
-# gradients"). Float64 hidden values are held as (units, rows) and have no such product.
+# it to XLA's faster matrix kernels for batches of many rows and for tiny products, but
+# is slower for mid-sized batches (docs/design.md, "Weight gradients"; the figures on
+# AVX2 and AVX-512 CPUs are in docs/measurements.md, "Thresholds"). Float64 hidden
+# values are held as (units, rows) and have no such product.
 _ROWS_WORTH_A_COPY = 256
 _TINY_PRODUCT = 256 * 1024
 

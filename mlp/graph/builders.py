@@ -107,9 +107,8 @@ def _forward(layers, weights, bias, inputs, masks=None):
     Hidden values are computed as ``(rows, units)`` matrices in float32, but as
     ``(units, rows)`` in float64: a weight gradient then multiplies two matrices whose
     rows are the units instead of summing over the rows of the batch, which XLA does
-    at a fraction of its speed in float64 (measured per training step, 1.08 to 1.66
-    times faster for networks from 64-100-10 to 256-512-512-10; in float32 the
-    row-major layout is 1.1 to 1.5 times faster). The logits are rows again.
+    at a fraction of its speed in float64; in float32 the row-major layout is the
+    faster one (docs/design.md, "Choices inside the graph"). The logits are rows again.
     """
     tensor = engine.tensor
     masks = masks or [None] * (len(layers) - 2)

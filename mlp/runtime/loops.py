@@ -23,6 +23,10 @@ FULL_BATCH_STEPS = 4096
 # Minibatch steps run two to a loop iteration when a weight matrix that a backward
 # product reads has at least this many entries (see _pairs_pay).
 _PAIRED_WEIGHTS = 1 << 14
+# Full-batch steps a loop iteration (see _jax_loop). This constant and the one above
+# were chosen by measurement on AVX2 and AVX-512 CPUs: `python -m benchmarks.thresholds`
+# times each choice both ways, docs/measurements.md ("Thresholds") has the figures.
+_FULL_BATCH_UNROLL = 4
 
 
 def forward(layers, placeholders):
@@ -51,7 +55,7 @@ def training_run(optimizer, regularize_bias, batched, dropout=(), clip=False, pe
     NumPy (:func:`mlp.graph.dropout.numpy_dropout_masks`). With ``clip``, ``clip_norm`` is the largest global
     norm of a step's gradient. Without ``penalized`` (``reg_lambda`` is 0 in every
     call), the full cost of a step is its data term, and the XLA loop does not compute
-    the penalty: on XOR a step took 0.60 instead of 0.64-0.67 microseconds.
+    the penalty (a tenth of a step of XOR; docs/design.md).
     """
     def build(layers, placeholders):
         inputs, outputs, carried = builders.step_graph(layers, placeholders, optimizer,
@@ -82,12 +86,9 @@ def _pairs_pay(weights):
 
     XLA keeps a copy of each weight matrix that a backward product reads, because the
     step writes the new weights over the loop's buffer; with two steps an iteration the
-    first step's weights live in a buffer of their own and neither copy is made. Time
-    of paired over single steps, in one process (docs/measurements.md): 256-512-512-10
-    float32 0.82-0.88 at batches of 32-128 rows and 0.975 at 256, float64 1.00;
-    64-256-256-10 float64 0.88. Below the threshold, the copies are small: 64-100-10
-    float64 1.05 and 64-256-10 1.07, and float32 64-100-10 0.94 but compiling 0.17 s
-    longer with empty caches (0.45-0.48 against 0.62-0.66 s).
+    first step's weights live in a buffer of their own and neither copy is made. Below
+    the threshold the copies are small and the longer loop body costs more, in
+    running or in compiling, than it saves (docs/design.md, "Choices inside the graph").
     """
     return max((weight.size for weight in weights[1:]), default=0) >= _PAIRED_WEIGHTS
 
@@ -141,20 +142,22 @@ def _jax_loop(step, penalty, counts, batched, dropout):
         elif batched:
             values, costs, key, _ = lax.fori_loop(0, n_steps, body, loop)
         else:
-            # Four full-batch steps an iteration: a full-batch step of a small network
-            # is a few microseconds of many tiny kernels, which XLA runs faster in a
-            # longer loop body (measured on XOR: 0.75 against 0.95 microseconds a step).
-            def four_steps(group, loop):
-                for offset in range(4):
-                    loop = body(4 * group + offset, loop)
+            # Several full-batch steps an iteration: a full-batch step of a small
+            # network is a few microseconds of many tiny kernels, which XLA runs faster
+            # in a longer loop body.
+            unroll = _FULL_BATCH_UNROLL
+
+            def unrolled_steps(group, loop):
+                for offset in range(unroll):
+                    loop = body(unroll * group + offset, loop)
                 return loop
 
-            loop = lax.fori_loop(0, n_steps // 4, four_steps, loop)
-            values, costs, key, _ = lax.fori_loop(n_steps - n_steps % 4, n_steps, body, loop)
-        # One check over every value at once. A check per value made XLA compile a
-        # dozen more small kernels (is-finite, then two reductions, per shape): the
-        # default MLPClassifier's program went from 53 to 47 kernels, and its first fit
-        # with empty caches from 0.68-0.73 to 0.61-0.67 s.
+            loop = lax.fori_loop(0, n_steps // unroll, unrolled_steps, loop)
+            values, costs, key, _ = lax.fori_loop(n_steps - n_steps % unroll, n_steps, body,
+                                                  loop)
+        # One check over every value at once: a check per value made XLA compile a
+        # dozen more small kernels (is-finite, then two reductions, per shape), which
+        # the first fit's compile pays for.
         every_value = numpy_like.concatenate([value.ravel() for value in values])
         finite = numpy_like.isfinite(every_value).all()
         return values + ((key,) if dropout else ()), costs, finite

@@ -32,10 +32,9 @@ from mlp.runtime import program_files
 __all__ = ["program", "counts", "clear_cache", "Program", "MEMORY_LIMIT"]
 
 # LLVM's optimisation level for XLA's own kernels: 1 instead of 3 compiles a training
-# program a fifth faster (0.38 against 0.48 s for the default MLPClassifier on digits,
-# the first fit's largest cost) and runs as fast: the matrix products are library
-# calls, and the rest are simple fused loops (measured: digits and the large float32
-# set within noise).
+# program a fifth faster (the first fit's largest cost) and runs as fast, because the
+# matrix products are library calls and the rest are simple fused loops
+# (docs/design.md, "Choices inside the graph").
 _COMPILER_OPTIONS = {"xla_backend_optimization_level": 1}
 
 #: The most programs, and the most compiled call shapes, the process keeps; beyond it
