@@ -83,7 +83,7 @@ def _describe(model):
     # The estimator's module is loaded, so scikit-learn is there.
     from sklearn.exceptions import NotFittedError
 
-    from mlp.sklearn.support import ACTIVATIONS as NETWORK_ACTIVATIONS
+    from mlp.sklearn.parameters import ACTIVATIONS as NETWORK_ACTIVATIONS
 
     if not hasattr(model, "coefs_"):
         raise NotFittedError(

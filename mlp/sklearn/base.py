@@ -23,22 +23,18 @@ from mlp.errors import DivergenceError
 from mlp.network import FeedForwardNetwork
 from mlp.runtime.padded_data import padded_matrix
 from mlp.sklearn.callbacks import EpochCallbacks
-from mlp.sklearn.parameters import MultilayerPerceptronParameters
-from mlp.sklearn.results import print_stop, store_results
-from mlp.sklearn.scoring import ValidationScorer, check_scoring_parameter
-from mlp.sklearn.settings import data_for, settings_for
-from mlp.sklearn.support import (
+from mlp.sklearn.compat import CallbackSupportMixin, validate_data, with_callbacks
+from mlp.sklearn.inputs import dense, naming
+from mlp.sklearn.parameters import (
     ACTIVATIONS,
     STOCHASTIC_SOLVERS,
-    CallbackSupportMixin,
-    dense,
-    kept_score,
-    naming,
-    seeds,
-    unchanged_on_error,
-    validate_data,
-    with_callbacks,
+    MultilayerPerceptronParameters,
 )
+from mlp.sklearn.results import kept_score, print_stop, store_results
+from mlp.sklearn.scoring import ValidationScorer, check_scoring_parameter
+from mlp.sklearn.seeds import seeds
+from mlp.sklearn.settings import data_for, settings_for
+from mlp.sklearn.state import unchanged_on_error
 from mlp.training.loop import train
 
 __all__ = ["BaseMultilayerPerceptron"]

@@ -27,8 +27,9 @@ from sklearn.utils.validation import (
 )
 
 from mlp.sklearn.base import BaseMultilayerPerceptron
+from mlp.sklearn.compat import validate_data, with_callbacks
 from mlp.sklearn.docstrings import document_parameters
-from mlp.sklearn.support import naming, validate_data, with_callbacks
+from mlp.sklearn.inputs import naming
 
 __all__ = ["MLPClassifier"]
 

@@ -7,9 +7,12 @@ import numbers
 import numpy
 from sklearn.utils._param_validation import Interval, InvalidParameterError, Options, StrOptions
 
-from mlp.sklearn.support import ACTIVATIONS
+__all__ = ["ACTIVATIONS", "STOCHASTIC_SOLVERS", "MultilayerPerceptronParameters"]
 
-__all__ = ["MultilayerPerceptronParameters"]
+# scikit-learn's activation names -> the network's; the last four are ours.
+ACTIVATIONS = {"identity": "identity", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu",
+               "leaky_relu": "leaky_relu", "elu": "elu", "gelu": "gelu", "silu": "silu"}
+STOCHASTIC_SOLVERS = ("sgd", "adam")
 
 
 class MultilayerPerceptronParameters:

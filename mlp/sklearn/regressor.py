@@ -13,8 +13,9 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _check_y, check_consistent_length, check_is_fitted
 
 from mlp.sklearn.base import BaseMultilayerPerceptron
+from mlp.sklearn.compat import validate_data, with_callbacks
 from mlp.sklearn.docstrings import document_parameters
-from mlp.sklearn.support import naming, validate_data, with_callbacks
+from mlp.sklearn.inputs import naming
 
 __all__ = ["MLPRegressor"]
 

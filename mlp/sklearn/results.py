@@ -4,9 +4,17 @@ verbose line when a stopping rule ends training."""
 
 import math
 
-from mlp.sklearn.support import STOCHASTIC_SOLVERS, kept_score
+from mlp.sklearn.parameters import STOCHASTIC_SOLVERS
 
-__all__ = ["store_results", "print_stop"]
+__all__ = ["store_results", "print_stop", "kept_score"]
+
+
+def kept_score(scores, history):
+    """Validation score of the weights training kept (the best epoch's)."""
+    if not scores:
+        return -math.inf
+    epoch = history.best_epoch if history.restored_best and history.best_epoch else len(scores)
+    return scores[epoch - 1]
 
 
 def print_stop(estimator, history):

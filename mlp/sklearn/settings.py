@@ -6,13 +6,19 @@ import warnings
 
 import numpy
 
-from mlp.sklearn.support import print_iteration
 from mlp.training.data import network_targets
 from mlp.training.loop import TrainingData
 from mlp.training.settings import training_settings
 from mlp.validation import check_sample_weights
 
-__all__ = ["settings_for", "data_for", "training_arguments", "batch_size"]
+__all__ = ["settings_for", "data_for", "training_arguments", "batch_size", "print_iteration"]
+
+
+def print_iteration(epoch, logs):
+    """scikit-learn's verbose lines for one epoch of ``"sgd"`` or ``"adam"``."""
+    print(f"Iteration {epoch}, loss = {logs['total_loss']:.8f}")
+    if "validation_score" in logs:
+        print(f"Validation score: {logs['validation_score']:f}")
 
 
 def batch_size(estimator, n_samples):
