@@ -53,8 +53,13 @@ def cases(quick=False):
     """The cases: each choice on both sides of its threshold."""
     xor = Task("XOR 2-2-2 float64, full batch", "xor", "xor", (2, 2, 2), "sigmoid", 0.5, 0.9,
                None, 20_000, "float64", shuffle=False)
+    digits = Task("digits 64-100-10 float64, batch 32", "digits", "digits", (64, 100, 10),
+                  "sigmoid", 0.05, 0.9, 32, 20, "float64")
     # For the synthetic tasks the first width is the data's 256 features.
     found = [
+        Case("paired", digits, False),
+        Case("paired", replace(digits, name="digits 64-100-10 float32, batch 32",
+                               dtype="float32"), False),
         Case("paired", _task((256, 512, 512, 10), "float32", 64, 3), True),
         Case("paired", _task((256, 512, 512, 10), "float32", 256, 6), True),
         Case("paired", _task((256, 256, 256, 10), "float64", 32, 2), True),
@@ -69,7 +74,8 @@ def cases(quick=False):
     if quick:
         found = [replace(case, task=replace(case.task, epochs=1, n_samples=1_024)
                          if case.task.dataset == "synthetic"
-                         else replace(case.task, epochs=200)) for case in found]
+                         else replace(case.task, epochs=200 if case.task.dataset == "xor" else 2))
+                 for case in found]
     return found
 
 
@@ -115,11 +121,14 @@ def _run_child(index, on, repeats, quick, cache):
     return json.loads(output.strip().splitlines()[-1])["seconds"]
 
 
-def measure(rounds=3, repeats=3, quick=False, log=print):
-    """Rows ``(case, chosen seconds, other seconds, median other / chosen)``."""
+def measure(rounds=3, repeats=3, quick=False, only=None, log=print):
+    """Rows ``(case, chosen seconds, other seconds, median other / chosen)``, for the
+    cases whose name contains ``only`` (every case when None)."""
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         for index, case in enumerate(cases(quick)):
+            if only is not None and only not in case.task.name:
+                continue
             times = {True: [], False: []}
             for round_number in range(rounds):
                 order = (case.chosen, not case.chosen)
@@ -164,6 +173,7 @@ def main(arguments=None):
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", help="time only the cases whose task name contains this")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--on", type=int, help=argparse.SUPPRESS)
     options = parser.parse_args(arguments)
@@ -172,7 +182,7 @@ def main(arguments=None):
         seconds = _child(case, bool(options.on), options.repeats)
         print(json.dumps({"seconds": seconds}))
         return
-    rows = measure(options.rounds, options.repeats, options.quick)
+    rows = measure(options.rounds, options.repeats, options.quick, options.only)
     description = describe()
     print(markdown(rows, f"{description['cpu']} ({_vector_extensions()}), "
                          f"{description['cores']} cores, {description['engine']}"))

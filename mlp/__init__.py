@@ -28,7 +28,8 @@ __all__ = [
     "DivergenceError", "NotInitializedError", "History", "IdentityLayer", "InputLayer", "Layer",
     "ReLULayer", "LeakyReLULayer", "ELULayer", "GELULayer", "SiLULayer",
     "SigmoidLayer", "SoftmaxLayer", "TanhLayer", "FeedForwardNetwork", "Network",
-    "MLPClassifier", "MLPRegressor", "save", "load", "to_onnx", "clear_cache",
+    "MLPClassifier", "MLPRegressor", "TabularClassifier", "TabularRegressor", "save", "load",
+    "to_onnx", "clear_cache",
 ]
 
 
@@ -43,6 +44,10 @@ def __getattr__(name):
         from mlp.sklearn.regressor import MLPRegressor
 
         return MLPRegressor
+    if name in ("TabularClassifier", "TabularRegressor"):
+        from mlp.tabular import classifier, regressor
+
+        return getattr(classifier if name == "TabularClassifier" else regressor, name)
     if name == "to_onnx":
         # Needs no scikit-learn; the onnx package itself is imported when it runs.
         from mlp.export import to_onnx

@@ -18,6 +18,8 @@ __all__ = ["save", "load"]
 # The module of each estimator, imported only when a file of one is loaded: the
 # estimators need scikit-learn, the seed's front end does not.
 _ESTIMATOR_MODULES = {"MLPClassifier": "mlp.sklearn.classifier", "MLPRegressor": "mlp.sklearn.regressor"}
+_TABULAR_MODULES = {"TabularClassifier": "mlp.tabular.classifier",
+                    "TabularRegressor": "mlp.tabular.regressor"}
 
 
 def save(model, path):
@@ -30,7 +32,7 @@ def save(model, path):
 
     Parameters
     ----------
-    model : mlp.FeedForwardNetwork, mlp.MLPClassifier or mlp.MLPRegressor
+    model : FeedForwardNetwork, MLPClassifier, MLPRegressor, TabularClassifier or TabularRegressor
         One of mlp's own models (checked with ``isinstance``): scikit-learn's
         ``sklearn.neural_network.MLPClassifier`` is another model and is refused.
     path : str or pathlib.Path
@@ -49,17 +51,26 @@ def save(model, path):
         network_file.write_network(model, path)
     elif _is_mlp_estimator(model):
         save_estimator(model, path)
+    elif _is_instance(model, _TABULAR_MODULES):
+        from mlp.tabular.model_file import save_tabular
+
+        save_tabular(model, path)
     else:
         kind = type(model)
         raise TypeError(
-            f"`model` must be an mlp.MLPRegressor, an mlp.FeedForwardNetwork or an mlp.MLPClassifier. "
+            f"`model` must be an mlp.TabularClassifier, an mlp.TabularRegressor, an mlp.MLPRegressor, "
+            f"an mlp.FeedForwardNetwork or an mlp.MLPClassifier. "
             f"Received: model of type {kind.__module__}.{kind.__qualname__}")
 
 
 def _is_mlp_estimator(model):
     """Whether ``model`` is one of mlp's estimators, without importing scikit-learn: when
     their module was never imported, no object can be an instance of their class."""
-    for kind, module_name in _ESTIMATOR_MODULES.items():
+    return _is_instance(model, _ESTIMATOR_MODULES)
+
+
+def _is_instance(model, modules):
+    for kind, module_name in modules.items():
         module = sys.modules.get(module_name)
         if module is not None and isinstance(model, getattr(module, kind)):
             return True
@@ -91,4 +102,9 @@ def load(path):
     if kind in ESTIMATOR_KINDS:
         estimator_class = getattr(importlib.import_module(_ESTIMATOR_MODULES[kind]), kind)
         return load_estimator(estimator_class, path, header, arrays)
+    if kind in _TABULAR_MODULES:
+        from mlp.tabular.model_file import load_tabular
+
+        estimator_class = getattr(importlib.import_module(_TABULAR_MODULES[kind]), kind)
+        return load_tabular(estimator_class, path, header, arrays)
     return network_file.network_from_contents(FeedForwardNetwork, path, header, arrays)

@@ -17,6 +17,7 @@ LAYERS = [
     ("mlp.io",),         # the model file, the network's and estimators' contents, ONNX
     ("mlp.network",),    # the seed's front end
     ("mlp.sklearn",),    # the scikit-learn estimators
+    ("mlp.tabular",),    # the estimators for tables: preprocessing and tabular defaults
     ("mlp.saving", "mlp.export"),  # mlp.save / mlp.load; mlp.to_onnx
     ("mlp",),            # the public names
 ]

@@ -55,6 +55,7 @@ def test_forcing_a_choice_reaches_its_rule(monkeypatch, on):
 @pytest.mark.slow
 def test_one_case_times_both_ways(tmp_path):
     case = thresholds.cases(quick=True)[-1]  # XOR, full batch
+    assert thresholds.cases(quick=True)[0].task.epochs == 2  # digits, shrunk
     seconds = [thresholds._run_child(len(thresholds.cases()) - 1, on, 1, True,
                                      str(tmp_path / str(on))) for on in (True, False)]
     assert case.choice == "unrolled"

@@ -12,7 +12,7 @@ import numpy
 
 from mlp.io.model_file import ModelFileError, write_model
 
-__all__ = ["ESTIMATOR_KINDS", "save_estimator", "load_estimator"]
+__all__ = ["ESTIMATOR_KINDS", "estimator_contents", "save_estimator", "load_estimator"]
 
 # The estimators a file can hold.
 ESTIMATOR_KINDS = ("MLPClassifier", "MLPRegressor")
@@ -61,6 +61,15 @@ def save_estimator(estimator, path):
     sklearn.exceptions.NotFittedError
         When ``estimator`` has not been fitted.
     """
+    header, arrays = estimator_contents(estimator)
+    write_model(path, header, arrays)
+
+
+def estimator_contents(estimator):
+    """``(header, arrays)``: what :func:`save_estimator` writes for a fitted
+    ``MLPClassifier`` or ``MLPRegressor`` (a model that holds one, as the tabular
+    estimators do, writes them inside its own file); :func:`load_estimator` reads
+    them back."""
     from sklearn.utils.validation import check_is_fitted
 
     check_is_fitted(estimator)
@@ -82,7 +91,7 @@ def save_estimator(estimator, path):
     for index, (coef, intercept) in enumerate(zip(estimator.coefs_, estimator.intercepts_)):
         arrays[f"coefs_{index}"] = coef
         arrays[f"intercepts_{index}"] = intercept
-    write_model(path, header, arrays)
+    return header, arrays
 
 
 def load_estimator(estimator_class, path, header, arrays):

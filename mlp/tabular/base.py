@@ -1,0 +1,144 @@
+"""What ``TabularClassifier`` and ``TabularRegressor`` share: their parameters (the
+tabular defaults), the preprocessing of the table inside ``fit``, and the network
+trained by mlp's own ``MLPClassifier`` / ``MLPRegressor`` (the same compiled programs
+and caches), with early stopping on a held-out share and the best epoch restored.
+
+A subclass says what differs: the inner estimator (``_inner_class``), how targets are
+checked and encoded (``_targets``) and what it predicts.
+"""
+
+import numbers
+
+import numpy
+from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _check_feature_names, check_is_fitted
+
+from mlp.sklearn.parameters import ACTIVATIONS
+from mlp.sklearn.state import unchanged_on_error
+from mlp.tabular.preprocessing import TabularPreprocessor
+
+__all__ = ["BaseTabular"]
+
+# Fewer held-out rows than this make the best epoch a coin toss: train without a split.
+_MIN_VALIDATION_ROWS = 10
+
+
+class BaseTabular(BaseEstimator):
+    """Base of the tabular estimators; not for direct use (see ``TabularClassifier``
+    and ``TabularRegressor``, whose docstrings describe the parameters)."""
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(numbers.Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "learning_rate_init": [Interval(numbers.Real, 0, None, closed="neither")],
+        "alpha": [Interval(numbers.Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(numbers.Integral, 1, None, closed="left")],
+        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
+        "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
+        "max_categories": [Interval(numbers.Integral, 1, None, closed="left")],
+        "dtype": [StrOptions({"float32", "float64"})],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(self, hidden_layer_sizes=(256, 256, 256), activation="relu", *,
+                 learning_rate_init=0.001, alpha=0.0001, batch_size="auto", max_iter=200,
+                 validation_fraction=0.2, n_iter_no_change=20, dropout=0.0, max_categories=64,
+                 dtype="float32", random_state=None, verbose=False):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.learning_rate_init = learning_rate_init
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.dropout = dropout
+        self.max_categories = max_categories
+        self.dtype = dtype
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, X, y, sample_weight=None):
+        """Preprocess the table ``X`` and train the network on it and ``y``.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame, array-like or sparse matrix (n_samples, n_features)
+            Numeric, boolean and categorical columns; missing values allowed.
+        y : array-like (n_samples,) or (n_samples, n_outputs)
+            Class labels (classifier) or real-valued targets (regressor), none missing.
+        sample_weight : array-like (n_samples,), optional
+            Weight of each row in the training loss.
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        with unchanged_on_error(self):
+            for name in ("model_", "preprocessor_", "feature_names_in_"):
+                self.__dict__.pop(name, None)
+            _check_feature_names(self, X, reset=True)
+            preprocessor = TabularPreprocessor(max_categories=self.max_categories).fit(X)
+            matrix = preprocessor.transform(X)
+            if y is None:
+                raise ValueError(f"This {type(self).__name__} estimator requires y to be passed, "
+                                 f"but the target y is None.")
+            targets = self._targets(y, matrix.shape[0])
+            model = self._inner_class()(**self._inner_parameters(targets))
+            model.fit(matrix, targets, sample_weight=sample_weight)
+            self.preprocessor_ = preprocessor
+            self.model_ = model
+            self.n_features_in_ = preprocessor.n_features_in_
+            self.n_iter_ = model.n_iter_
+            return self
+
+    def _inner_parameters(self, targets):
+        """The inner estimator's parameters: Adam, early stopping on a held-out share
+        (the best epoch's weights restored) when there are rows enough to hold out."""
+        n_rows = targets.shape[0]
+        early_stopping = (n_rows * self.validation_fraction >= _MIN_VALIDATION_ROWS
+                          and self._can_hold_out(targets))
+        return dict(
+            hidden_layer_sizes=tuple(numpy.atleast_1d(self.hidden_layer_sizes).tolist()),
+            activation=self.activation, solver="adam", alpha=self.alpha,
+            batch_size=self._batch_size(n_rows, early_stopping),
+            learning_rate_init=self.learning_rate_init,
+            max_iter=self.max_iter, early_stopping=early_stopping,
+            validation_fraction=self.validation_fraction, n_iter_no_change=self.n_iter_no_change,
+            dropout=self.dropout, dtype=self.dtype, random_state=self.random_state,
+            verbose=self.verbose,
+        )
+
+    def _batch_size(self, n_rows, early_stopping):
+        """Rows per step, at most the training rows: ``"auto"`` is 256, or a tenth of
+        the training rows (at least 16) on a small table, so that even there an epoch
+        takes about ten steps."""
+        n_training = n_rows - int(numpy.ceil(n_rows * self.validation_fraction)) if early_stopping else n_rows
+        n_training = max(n_training, 1)
+        if self.batch_size == "auto":
+            return min(256, max(16, n_training // 10), n_training)
+        return min(int(self.batch_size), n_training)
+
+    def _can_hold_out(self, targets):
+        return True
+
+    # --------------------------------------------------------------- predicting
+    def _matrix(self, X):
+        """``X`` preprocessed as at fit time, its feature names checked as
+        scikit-learn checks them."""
+        check_is_fitted(self)
+        _check_feature_names(self, X, reset=False)
+        return self.preprocessor_.transform(X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.sparse = True
+        tags.input_tags.categorical = True
+        return tags

@@ -1,0 +1,142 @@
+"""``TabularClassifier``: a classifier for tables whose defaults are the product: a
+DataFrame with numeric, boolean and categorical columns (missing values in any) goes in
+as it is."""
+
+import numpy
+from sklearn.base import ClassifierMixin
+from sklearn.utils import column_or_1d
+from sklearn.utils.multiclass import check_classification_targets
+
+from mlp.sklearn.classifier import MLPClassifier
+from mlp.tabular.base import BaseTabular
+from mlp.tabular.targets import checked_targets
+
+__all__ = ["TabularClassifier"]
+
+
+class TabularClassifier(ClassifierMixin, BaseTabular):
+    """Multi-layer perceptron classifier for tables, good without preprocessing or tuning.
+
+    ``fit`` learns the preprocessing of the table (:class:`TabularPreprocessor`: robust
+    scaling with smooth clipping, missing-value indicators, one-hot categories with a
+    column for unseen ones) and trains mlp's :class:`~mlp.MLPClassifier` on the result,
+    with Adam, early stopping on a stratified held-out share and the best epoch's
+    weights restored.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default=(256, 256, 256)
+        Units of each hidden layer.
+    activation : str, default="relu"
+        Hidden activation: ``"relu"``, ``"silu"``, ``"gelu"``, ``"tanh"``, ...
+    learning_rate_init : float, default=0.001
+        Adam's step size.
+    alpha : float, default=0.0001
+        L2 penalty (weight decay) on the weights.
+    batch_size : int or "auto", default="auto"
+        Rows per step (at most the training rows); ``"auto"`` is 256, or a tenth of
+        the training rows (at least 16) on a table of fewer than 2,560 of them.
+    max_iter : int, default=200
+        Most epochs.
+    validation_fraction : float, default=0.2
+        Share of the rows held out to choose the best epoch. With fewer than 10 such
+        rows (or a class of one row), training runs ``max_iter`` epochs without it.
+    n_iter_no_change : int, default=20
+        Epochs without improvement of the validation accuracy before training stops.
+    dropout : float, default=0.0
+        Inverted dropout on every hidden layer while training.
+    max_categories : int, default=64
+        Most categories one-hot encoded per column; rarer ones share a column with
+        missing and unseen categories.
+    dtype : {"float32", "float64"}, default="float32"
+        Precision of the network.
+    random_state : int, RandomState or None, default=None
+        Fixes the weights, the split and the batches: one value gives identical fits.
+    verbose : bool, default=False
+        Print scikit-learn's lines per epoch.
+
+    Attributes
+    ----------
+    classes_ : ndarray (n_classes,)
+    preprocessor_ : TabularPreprocessor
+        The fitted preprocessing.
+    model_ : mlp.MLPClassifier
+        The fitted network's estimator.
+    n_iter_ : int
+        Epochs trained.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        When fitted on a DataFrame with string column names.
+
+    Examples
+    --------
+    >>> import pandas
+    >>> from mlp import TabularClassifier
+    >>> frame = pandas.DataFrame({"size": [1.0, 2.0, None, 4.0] * 10,
+    ...                           "colour": ["red", "blue", "red", None] * 10})
+    >>> labels = [0, 1, 0, 1] * 10
+    >>> TabularClassifier(random_state=0).fit(frame, labels).predict(frame[:4]).tolist()
+    [0, 1, 0, 1]
+    """
+
+    def _inner_class(self):
+        return MLPClassifier
+
+    def _targets(self, y, n_rows):
+        y = checked_targets(y, n_rows, numeric=False)
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        return y
+
+    def _can_hold_out(self, targets):
+        # The inner split is stratified for two classes: each needs two rows.
+        _, counts = numpy.unique(targets, return_counts=True)
+        return len(counts) > 2 or counts.min() >= 2
+
+    def fit(self, X, y, sample_weight=None):
+        super().fit(X, y, sample_weight)
+        self.classes_ = self.model_.classes_
+        return self
+
+    fit.__doc__ = BaseTabular.fit.__doc__
+
+    def predict_proba(self, X):
+        """Probability of each class (columns in the order of ``classes_``).
+
+        Parameters
+        ----------
+        X : pandas.DataFrame, array-like or sparse matrix (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray (n_samples, n_classes)
+        """
+        matrix = self._matrix(X)
+        return self.model_.predict_proba(matrix)
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame, array-like or sparse matrix (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray (n_samples, n_classes)
+        """
+        return numpy.log(self.predict_proba(X))
+
+    def predict(self, X):
+        """The most probable class of each row.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame, array-like or sparse matrix (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray (n_samples,)
+        """
+        matrix = self._matrix(X)
+        return self.model_.predict(matrix)
