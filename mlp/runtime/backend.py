@@ -18,7 +18,7 @@ from mlp.graph.builders import verify_cost_reaches
 from mlp.graph.init import initial_parameters
 from mlp.runtime import loops, programs
 from mlp.runtime.arrays import Parameter, many_to_device, to_numpy
-from mlp.runtime.padded_data import padded, padded_rows
+from mlp.runtime.padded_data import padded, padded_rows, prediction_rows
 
 __all__ = ["NetworkBackend", "verify_cost_reaches", "OPTIMIZERS", "REG_LAMBDA",
            "padded_rows"]
@@ -424,10 +424,10 @@ class NetworkBackend:
             return numpy.zeros((0, self.architecture[-1]), dtype=self.dtype)
         run = self._program(("forward",), loops.forward)
         parameters = [parameter.value for parameter in self.parameters]
-        if engine.jax is None:
-            return numpy.asarray(run(inputs, parameters))
-        padded = numpy.zeros((padded_rows(n_rows), inputs.shape[1]), dtype=self.dtype)
+        padded = numpy.zeros((prediction_rows(n_rows), inputs.shape[1]), dtype=self.dtype)
         padded[:n_rows] = inputs
+        if engine.jax is None:
+            return numpy.asarray(run(padded, parameters))[:n_rows]
         return to_numpy(run(padded, parameters))[:n_rows]
 
     @engine.scoped

@@ -23,13 +23,17 @@ from scipy import sparse
 from mlp.runtime.memory import check_fits_in_memory
 from mlp.validation import check_range
 
-__all__ = ["padded_rows", "aligned_empty", "padded", "padded_matrix"]
+__all__ = ["padded_rows", "prediction_rows", "aligned_empty", "padded", "padded_matrix"]
 
 # Bytes converted at a time (of float64): small beside any matrix worth the trouble,
 # large enough that the loop costs nothing beside the copy.
 _BLOCK_BYTES = 1 << 20
 # JAX on the CPU uses host memory aligned so without a copy.
 _ALIGNMENT = 64
+# The widest vector's float32 lanes (AVX-512). The matrix product's kernel takes rows in
+# blocks of vector width and a last, partial block by a path that rounds differently, so
+# without whole blocks a row's float32 prediction can change with its position.
+_PREDICTION_ROW_MULTIPLE = 16
 
 
 def padded_rows(count):
@@ -42,6 +46,12 @@ def padded_rows(count):
         return count
     granularity = 2 ** ((count - 1).bit_length() - 4)
     return -(-count // granularity) * granularity
+
+
+def prediction_rows(count):
+    """:func:`padded_rows` of ``count`` rounded up to a whole number of vector blocks,
+    so that every row's prediction is the same wherever it stands in the matrix."""
+    return -(-padded_rows(count) // _PREDICTION_ROW_MULTIPLE) * _PREDICTION_ROW_MULTIPLE
 
 
 def aligned_empty(shape, dtype):
