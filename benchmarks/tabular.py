@@ -54,7 +54,10 @@ def _fit_in_process(name, table, seed, max_rows, boosting_threads=None):
 def _fit_pytabkit(python, table, seed, max_rows):
     environment = dict(os.environ, PYTHONPATH=str(_ROOT), TABULAR_MAX_ROWS=str(max_rows))
     output = subprocess.run([python, "-m", "benchmarks.tabular_pytabkit", table, str(seed)],
-                            capture_output=True, text=True, check=True, env=environment, cwd=_ROOT)
+                            capture_output=True, text=True, env=environment, cwd=_ROOT)
+    if output.returncode != 0:
+        last = (output.stderr.strip().splitlines() or ["no message"])[-1]
+        raise RuntimeError(f"RealMLP-TD failed on {table}, seed {seed}: {last}")
     return json.loads(output.stdout.strip().splitlines()[-1])
 
 
@@ -69,7 +72,11 @@ def run(tables, seeds, models, max_rows=5000, pytabkit_python=None, log=print,
                 if name == "RealMLP-TD":
                     if pytabkit_python is None:
                         continue
-                    outcome = _fit_pytabkit(pytabkit_python, table, seed, max_rows)
+                    try:
+                        outcome = _fit_pytabkit(pytabkit_python, table, seed, max_rows)
+                    except RuntimeError as failure:
+                        log(str(failure))
+                        continue
                 else:
                     outcome = _fit_in_process(name, table, seed, max_rows, boosting_threads)
                 results.append({"table": table, "model": name, "seed": seed, **outcome})
