@@ -18,6 +18,13 @@ def main(table, seed):
 
     max_rows = int(os.environ.get("TABULAR_MAX_ROWS", "5000"))
     task, X_train, X_test, y_train, y_test = split(table, seed, max_rows=max_rows)
+    # RealMLP-TD refuses NaN in numeric columns ("currently not allowed"): they get the
+    # training rows' medians, as a user of it must do.
+    numeric = X_train.select_dtypes("number").columns
+    medians = X_train[numeric].median()
+    X_train, X_test = X_train.copy(), X_test.copy()
+    X_train[numeric] = X_train[numeric].fillna(medians)
+    X_test[numeric] = X_test[numeric].fillna(medians)
     kind = RealMLP_TD_Classifier if task == "classification" else RealMLP_TD_Regressor
     model = kind(random_state=seed, n_threads=2, device="cpu", verbosity=0)
     start = time.perf_counter()
