@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+import mlp.engine
+
 README = Path(__file__).resolve().parent.parent / "README.md"
 _PRINTED = re.compile(r"^print\((?P<expression>.*)\)\s*#\s*(?P<expected>.+)$")
 
@@ -53,5 +55,10 @@ def test_every_example_prints_what_its_comment_says(tmp_path):
     assert completed.returncode == 0, completed.stderr[-3000:]
     printed = [line[3:] for line in completed.stdout.splitlines() if line.startswith("@@ ")]
     assert len(printed) == len(claims)
+    if mlp.engine.name != "pytensor":
+        # The README's figures are the default engine's: Theano draws dropout masks from
+        # NumPy's generator, not JAX's, so the dropout example stops at another epoch.
+        # There the examples must run and print; the figures are checked on PyTensor.
+        return
     for output, claim in zip(printed, claims):
         assert _matches(output, claim), f"printed {output!r}, the README says {claim!r}"
