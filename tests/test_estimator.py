@@ -374,9 +374,13 @@ def test_early_stopping_splits_as_sklearns_train_test_split():
     labels = numpy.array(["benign", "malignant"])[y]
     classifier = MLPClassifier((10,), learning_rate_init=0.01, max_iter=20, early_stopping=True,
                                validation_fraction=0.2, random_state=3).fit(X, labels)
-    # scikit-learn's split of a binary problem: stratified on its binarized y.
+    # scikit-learn's split of a binary problem: stratified on its binarized y, drawn from
+    # the RandomState(3) that drew its 30-10-1 network's initial weights, after them.
+    random_state = numpy.random.RandomState(3)
+    random_state.uniform(size=30 * 10 + 10 + 10 * 1 + 1)
     X_train, X_val, _, labels_val = train_test_split(
-        X, labels, test_size=0.2, random_state=3, stratify=(labels == "malignant").reshape(-1, 1))
+        X, labels, test_size=0.2, random_state=random_state,
+        stratify=(labels == "malignant").reshape(-1, 1))
     assert classifier.t_ == classifier.n_iter_ * len(X_train)
     # The kept weights are those of the best validation epoch, scored on these rows.
     assert classifier.score(X_val, labels_val) == classifier.best_validation_score_

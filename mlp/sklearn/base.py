@@ -15,7 +15,6 @@ import numpy
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state
 from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import _check_sample_weight, _is_fitted
 
@@ -24,6 +23,7 @@ from mlp.network import FeedForwardNetwork
 from mlp.runtime.padded_data import padded_matrix
 from mlp.sklearn.callbacks import EpochCallbacks
 from mlp.sklearn.compat import CallbackSupportMixin, validate_data, with_callbacks
+from mlp.sklearn.initialization import initialize_as_scikit_learn, split_random_state
 from mlp.sklearn.inputs import dense, naming
 from mlp.sklearn.parameters import (
     ACTIVATIONS,
@@ -37,7 +37,12 @@ from mlp.sklearn.settings import data_for, settings_for
 from mlp.sklearn.state import unchanged_on_error
 from mlp.training.loop import train
 
-__all__ = ["BaseMultilayerPerceptron"]
+__all__ = ["BaseMultilayerPerceptron", "NON_FINITE_MESSAGE"]
+
+# scikit-learn's words when its weights become non-finite: its tests and users match on
+# them; mlp's diagnosis follows.
+NON_FINITE_MESSAGE = ("Solver produced non-finite parameter weights. The input data may contain "
+                      "large values and need to be preprocessed.")
 
 
 class BaseMultilayerPerceptron(MultilayerPerceptronParameters, CallbackSupportMixin, BaseEstimator):
@@ -140,7 +145,8 @@ class BaseMultilayerPerceptron(MultilayerPerceptronParameters, CallbackSupportMi
             training = (padded_matrix(X, dtype), targets, weights)
             validation = self._validation_set(*validation, dtype)
         else:
-            training, validation = self._split(X, dtype, targets, weights, incremental)
+            theirs = [*architecture[:-1], self._scikit_learn_outputs(architecture[-1])]
+            training, validation = self._split(X, dtype, targets, weights, incremental, theirs)
         scorer = ValidationScorer(self, validation) if validation is not None else None
         n_init = self.n_init if network is None else 1
         epochs = 1 if incremental else int(self.max_iter)
@@ -180,7 +186,7 @@ class BaseMultilayerPerceptron(MultilayerPerceptronParameters, CallbackSupportMi
             return None
         return _check_sample_weight(sample_weight, X, dtype=numpy.float64)
 
-    def _split(self, X, dtype, targets, weights, incremental):
+    def _split(self, X, dtype, targets, weights, incremental, scikit_learn_architecture):
         """``((matrix, n), targets, weights)`` to train on and, with early stopping, the
         held-out ``(X_val, targets_val, weights_val)``, split as scikit-learn splits them.
 
@@ -190,9 +196,11 @@ class BaseMultilayerPerceptron(MultilayerPerceptronParameters, CallbackSupportMi
         ``X``."""
         if not self._uses_early_stopping() or incremental:
             return (padded_matrix(X, dtype), targets, weights), None
-        # train_test_split draws the same rows for row numbers as for the arrays.
+        # train_test_split draws the same rows for row numbers as for the arrays, from
+        # the random state scikit-learn's split draws from.
+        random_state = split_random_state(self.random_state, scikit_learn_architecture)
         training_rows, validation_rows = train_test_split(
-            numpy.arange(X.shape[0]), random_state=check_random_state(self.random_state),
+            numpy.arange(X.shape[0]), random_state=random_state,
             test_size=self.validation_fraction, stratify=self._stratify(targets))
         if validation_rows.shape[0] < 2:
             raise ValueError(
@@ -208,6 +216,10 @@ class BaseMultilayerPerceptron(MultilayerPerceptronParameters, CallbackSupportMi
 
     def _stratify(self, targets):
         return None
+
+    def _scikit_learn_outputs(self, n_outputs):
+        """The outputs of scikit-learn's network where this one has ``n_outputs``."""
+        return n_outputs
 
     def _uses_early_stopping(self):
         return self.early_stopping and self.solver in STOCHASTIC_SOLVERS
@@ -226,6 +238,7 @@ class BaseMultilayerPerceptron(MultilayerPerceptronParameters, CallbackSupportMi
         best = None
         for seed in seeds(self.random_state, self.n_init):
             network = self._new_network(architecture, seed, dtype)
+            initialize_as_scikit_learn(network, self.activation, seed)
             history = self._train(network, training, scorer, incremental, callbacks)
             if scorer is not None:
                 # A higher validation score is better; negate to compare as a loss.
@@ -251,8 +264,8 @@ class BaseMultilayerPerceptron(MultilayerPerceptronParameters, CallbackSupportMi
         except DivergenceError as error:
             largest = float(numpy.abs(matrix[:n_samples]).max()) if n_samples else 0.0
             raise DivergenceError(
-                f"The cost became {error.cost} at epoch {error.epoch}; the weights from before "
-                f"were restored. Try a smaller learning rate (learning_rate_init="
+                f"{NON_FINITE_MESSAGE} The cost became {error.cost} at epoch {error.epoch}; the "
+                f"model was left as it was before fit. Try a smaller learning rate (learning_rate_init="
                 f"{self.learning_rate_init!r}) or L2 penalty (alpha={self.alpha!r}), or scale X "
                 f"(its largest magnitude is {largest:g}).",
                 epoch=error.epoch, cost=error.cost,
@@ -271,6 +284,16 @@ class BaseMultilayerPerceptron(MultilayerPerceptronParameters, CallbackSupportMi
                 # converged, naming the status and SciPy's message.
                 _check_optimize_result("lbfgs", SimpleNamespace(**history.optimizer_result),
                                        self.max_iter)
+        elif history.stopped == "diverged":
+            validation_epoch = history.best_epoch
+            warnings.warn(
+                f"The training loss became {history.loss[-1]} at epoch {history.epochs}; "
+                f"training stopped there and kept the weights of the best validation epoch "
+                f"({validation_epoch}). Try a smaller learning rate (learning_rate_init="
+                f"{self.learning_rate_init!r}) or scale X.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
         elif history.stopped == "epochs" and not incremental:
             warnings.warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "

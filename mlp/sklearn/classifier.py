@@ -92,9 +92,13 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
     attributes, weights and random state), and data errors name ``X`` or ``y``.
     Sparse inputs are accepted and converted to dense arrays. A multilabel indicator
     matrix ``y`` trains independent sigmoid outputs; ``predict`` then returns the
-    indicator matrix. A cost that becomes NaN or infinite raises
-    :class:`mlp.DivergenceError`, a ``ValueError`` (as scikit-learn's "Solver
-    produced non-finite parameter weights") and a ``FloatingPointError``.
+    indicator matrix. A ``y`` of one class trains and predicts that class, as
+    scikit-learn's. A cost that becomes NaN or infinite raises
+    :class:`mlp.DivergenceError`, a ``ValueError`` whose message starts with
+    scikit-learn's ("Solver produced non-finite parameter weights...") and a
+    ``FloatingPointError``; with early stopping, training stops there instead, keeps
+    the best validation epoch's weights, records NaN as that epoch's validation score
+    and warns (a ``ConvergenceWarning``), as scikit-learn's.
     The network's own :class:`mlp.ConvergenceWarning` is turned off for each
     training call (no process-wide warning filter changes, so fits in several threads
     do not disturb each other); the warnings are scikit-learn's.
@@ -194,11 +198,6 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
                     f"`y` has classes not in `self.classes_`. `self.classes_` has "
                     f"{self.classes_}. 'y' has {classes}."
                 )
-        if len(self.classes_) < 2:
-            raise ValueError(
-                f"`y` has only one class: {self.classes_.tolist()[0]!r}; MLPClassifier needs "
-                f"samples of at least 2 classes."
-            )
         return X, y, numpy.searchsorted(self.classes_, y)
 
     def _multilabel_targets(self, y, first_pass):
@@ -250,10 +249,14 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
     def _output(self):
         return "sigmoid" if getattr(self, "out_activation_", None) == "logistic" else "softmax"
 
+    def _scikit_learn_outputs(self, n_outputs):
+        # One logistic output for one or two classes there, two softmax outputs here.
+        return 1 if self._output() == "softmax" and n_outputs <= 2 else n_outputs
+
     def _stratify(self, targets):
-        # scikit-learn stratifies only a binary problem, on its binarized y (one
-        # boolean column); multiclass and multilabel splits are plain shuffles.
-        if self._output() == "softmax" and len(self.classes_) == 2:
+        # scikit-learn stratifies only a problem of one or two classes, on its
+        # binarized y (one column); multiclass and multilabel splits are plain shuffles.
+        if self._output() == "softmax" and len(self.classes_) <= 2:
             return (targets == 1).reshape(-1, 1)
         return None
 

@@ -40,7 +40,11 @@ def settings_for(estimator, network, *, n_samples, weights, incremental, scorer,
     options."""
     options = training_arguments(estimator, n_samples=n_samples, weights=weights,
                                  incremental=incremental, scorer=scorer, callback=callback)
-    return training_settings(network, n_samples, scorer is not None, **options)
+    settings = training_settings(network, n_samples, scorer is not None, **options)
+    # scikit-learn's early stopping keeps the best epoch's weights when the loss
+    # diverges later (its issue #29504); without validation rows a divergence raises.
+    settings.divergence_ends_attempt = scorer is not None
+    return settings
 
 
 def data_for(network, training, scorer):

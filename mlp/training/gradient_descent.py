@@ -15,7 +15,7 @@ import numpy
 
 from mlp.errors import DivergenceError
 from mlp.training.batches import minibatches
-from mlp.training.history import History, record_epoch
+from mlp.training.history import History, record_diverged_epoch, record_epoch
 from mlp.training.stopping import Monitor
 
 __all__ = ["run_attempt"]
@@ -162,9 +162,17 @@ def run_attempt(backend, data, settings, interrupt, attempt_number, generator, p
             epochs_now = min(settings.epochs - epoch, most_epochs, max(1, patience_left))
         plan, sizes = _step_plan(n_samples, batch_size, epochs_now, shuffler)
         started = time.perf_counter()
-        data_costs, costs, interrupted = _run_calls(
-            backend, plan, settings, monitor.learning_rate, snapshot, interrupt, epoch,
-            attempt_number, steps_per_epoch, batch_size, length)
+        try:
+            data_costs, costs, interrupted = _run_calls(
+                backend, plan, settings, monitor.learning_rate, snapshot, interrupt, epoch,
+                attempt_number, steps_per_epoch, batch_size, length)
+        except DivergenceError as error:
+            if not (settings.divergence_ends_attempt and data.has_validation and record.loss):
+                raise
+            # Validation rows mean one epoch a call: the diverged epoch is the next.
+            record_diverged_epoch(record, data, error.cost, monitor.learning_rate)
+            progress.update(record)
+            return record, monitor, "diverged"
         if not data_costs:
             return record, monitor, "interrupted"
         losses, totals, rows = _epoch_means(numpy.concatenate(data_costs), numpy.concatenate(costs),

@@ -3,12 +3,13 @@ recorded in it: its losses, its validation loss and score, and what the stopping
 make of them (:func:`record_epoch`). Each attempt records into a History of its own;
 the kept attempt's is the one ``train`` returns."""
 
+import math
 from dataclasses import dataclass, field
 
 from mlp.graph.layers import REGRESSION_OUTPUTS
 from mlp.training.evaluation import evaluate
 
-__all__ = ["History", "record_epoch"]
+__all__ = ["History", "record_epoch", "record_diverged_epoch"]
 
 
 @dataclass
@@ -177,3 +178,20 @@ def record_epoch(record, monitor, backend, data, epoch, loss, total_loss, second
     stopped = monitor.after_epoch(epoch, loss, monitored, samples, score)
     progress.update(record)
     return stopped
+
+
+def record_diverged_epoch(record, data, cost, learning_rate):
+    """Record an epoch whose cost became ``cost`` (NaN or infinite): its weights were
+    not kept, so every validation figure of it is NaN (scikit-learn scores non-finite
+    predictions so)."""
+    record.loss.append(cost)
+    record.total_loss.append(cost)
+    record.learning_rate.append(learning_rate)
+    record.seconds.append(0.0)
+    if data.has_validation:
+        record.validation_loss.append(math.nan)
+        record.validation_score.append(math.nan)
+        # Classifiers record an accuracy per epoch, regression none: follow the
+        # epochs before (there is at least one; a first epoch's divergence raises).
+        if record.validation_accuracy:
+            record.validation_accuracy.append(math.nan)

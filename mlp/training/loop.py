@@ -103,6 +103,11 @@ class TrainingSettings:
     # The largest global L2 norm of a step's gradient; None: no clipping.
     clip_norm: float | None = None
     validation_score: Callable | None = None
+    # With validation rows, a cost that becomes NaN or infinite ends the attempt (the
+    # epoch recorded with NaN scores, the best epoch's weights kept) instead of raising:
+    # scikit-learn's early stopping keeps its best weights so. Set by mlp.sklearn only;
+    # the seed's train keeps its divergence guard.
+    divergence_ends_attempt: bool = False
 
 
 @dataclass
