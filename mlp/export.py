@@ -91,7 +91,8 @@ def _describe(model):
             f"before exporting it."
         )
 
-    output = {"softmax": "softmax", "logistic": "sigmoid", "identity": "identity"}[model.out_activation_]
+    output = {"softmax": "softmax", "logistic": "sigmoid", "identity": "identity",
+              "exp": "exponential"}[model.out_activation_]
     classes = model.classes_ if kind == "classifier" and output == "softmax" else None
     return Description(model.coefs_, model.intercepts_, NETWORK_ACTIVATIONS[model.activation],
                         output, classes)

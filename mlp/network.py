@@ -6,7 +6,15 @@ import numpy
 
 from mlp.errors import DivergenceError, NotInitializedError
 from mlp.graph.init import INITIALIZERS
-from mlp.graph.layers import LAYERS_BY_ACTIVATION, IdentityLayer, InputLayer, SigmoidLayer, SoftmaxLayer
+from mlp.graph.layers import (
+    LAYERS_BY_ACTIVATION,
+    REGRESSION_OUTPUTS,
+    ExponentialLayer,
+    IdentityLayer,
+    InputLayer,
+    SigmoidLayer,
+    SoftmaxLayer,
+)
 from mlp.io import network_file
 from mlp.io.model_file import read_model
 from mlp.runtime.backend import REG_LAMBDA, NetworkBackend
@@ -24,7 +32,8 @@ from mlp.validation import (
 
 __all__ = ["Network", "FeedForwardNetwork"]
 
-_OUTPUT_LAYERS = {"softmax": SoftmaxLayer, "sigmoid": SigmoidLayer, "identity": IdentityLayer}
+_OUTPUT_LAYERS = {"softmax": SoftmaxLayer, "sigmoid": SigmoidLayer, "identity": IdentityLayer,
+                  "exponential": ExponentialLayer}
 
 
 class Network:
@@ -94,13 +103,15 @@ class FeedForwardNetwork(Network):
         Floating-point type of the parameters and the compiled graph.
     regularize_bias : bool, default True
         Whether ``reg_lambda`` penalises the biases too, as the seed's cost does.
-    output : {"softmax", "sigmoid", "identity"}, default "softmax"
+    output : {"softmax", "sigmoid", "identity", "exponential"}, default "softmax"
         ``"softmax"``: one class per row (the seed). ``"sigmoid"``: independent labels
         (multilabel), each output a probability, trained with the binary cross-entropy;
         ``y`` is then an indicator matrix. ``"identity"``: regression, linear outputs
         trained on scikit-learn's squared error ``0.5 * mean((y - prediction) ** 2)``
         (over rows and outputs); ``y`` is then real values, ``(n_samples,)`` or
-        ``(n_samples, architecture[-1])``.
+        ``(n_samples, architecture[-1])``. ``"exponential"``: Poisson regression, outputs
+        ``exp(x)`` trained on half the Poisson deviance (as scikit-learn's
+        ``loss="poisson"``); ``y`` is then non-negative values (counts or rates).
 
     dropout : float in [0, 1), default 0
         Share of every hidden layer's outputs set to zero at each training step
@@ -203,9 +214,9 @@ class FeedForwardNetwork(Network):
         TypeError
             For a regression network (``output="identity"``), which has no classes.
         """
-        if self.output == "identity":
+        if self.output in REGRESSION_OUTPUTS:
             raise TypeError(
-                "`classify` needs a classifier, but this network has output='identity' "
+                f"`classify` needs a classifier, but this network has output={self.output!r} "
                 "(regression): call predict(X) for its predicted values."
             )
         probabilities = self.predict(inputs)

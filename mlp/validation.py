@@ -9,7 +9,7 @@ import numpy
 
 __all__ = [
     "check_number", "check_choice", "check_architecture", "check_inputs", "check_targets",
-    "check_sample_weights", "check_range", "check_values",
+    "check_sample_weights", "check_range", "check_values", "check_non_negative",
 ]
 
 
@@ -118,6 +118,19 @@ def _check_finite(name, array):
         index = tuple(int(i) for i in numpy.argwhere(~numpy.isfinite(array))[0])
         where = f"[{', '.join(str(i) for i in index)}]"
         raise ValueError(f"`{name}` contains NaN or infinity: {name}{where}={array[index]}")
+
+
+def check_non_negative(name, array, reason="targets of a Poisson regression"):
+    """Refuse a negative entry of ``array``, naming the first one: ``reason`` says what
+    the values are, for the message."""
+    negative = numpy.asarray(array) < 0
+    if negative.any():
+        index = tuple(int(i) for i in numpy.argwhere(negative)[0])
+        where = f"[{', '.join(str(i) for i in index)}]"
+        raise ValueError(
+            f"`{name}` must hold non-negative values ({reason}). "
+            f"Received: {name}{where}={numpy.asarray(array)[index]}"
+        )
 
 
 def check_range(name, array, dtype, row_numbers=None):
@@ -259,9 +272,10 @@ def check_sample_weights(sample_weights, n_samples, dtype, name="sample_weight")
     return numpy.ascontiguousarray(array, dtype=dtype)
 
 
-def check_values(targets, n_samples, n_outputs, dtype, name="y"):
+def check_values(targets, n_samples, n_outputs, dtype, name="y", non_negative=False):
     """Return real-valued regression targets as a matrix ``(n_samples, n_outputs)`` of
-    ``dtype``: a vector is one output (``n_outputs`` must then be 1).
+    ``dtype``: a vector is one output (``n_outputs`` must then be 1); with
+    ``non_negative`` (Poisson regression) no value may be below 0.
 
     Raises
     ------
@@ -270,14 +284,15 @@ def check_values(targets, n_samples, n_outputs, dtype, name="y"):
         or is a scipy.sparse matrix.
     ValueError
         When its shape does not fit (rows other than ``n_samples``, columns other than
-        ``n_outputs``), or it holds NaN, infinity, or a value outside ``dtype``'s range.
+        ``n_outputs``), or it holds NaN, infinity, a value outside ``dtype``'s range,
+        or, with ``non_negative``, a negative value.
     """
     try:
         array = _as_numeric_array(name, targets)
     except TypeError as error:
         raise TypeError(
-            f"{error}. A network with output='identity' (regression) takes real-valued "
-            f"targets; for class labels use output='softmax'."
+            f"{error}. A regression network (output='identity' or 'exponential') takes "
+            f"real-valued targets; for class labels use output='softmax'."
         ) from None
     if array.ndim == 1:
         array = array[:, None]
@@ -293,5 +308,7 @@ def check_values(targets, n_samples, n_outputs, dtype, name="y"):
             f"architecture[-1]={n_outputs} outputs. Received: {name} with shape {array.shape}"
         )
     _check_finite(name, array)
+    if non_negative:
+        check_non_negative(name, array)
     check_range(name, array, dtype)
     return numpy.ascontiguousarray(array, dtype=dtype)

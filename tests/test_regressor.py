@@ -139,10 +139,10 @@ def test_partial_fit_and_warm_start_continue(diabetes):
     assert warm.loss_curve_[5] < first[0]
 
 
-def test_poisson_loss_and_bad_targets_are_refused(diabetes):
+def test_an_unknown_loss_and_bad_targets_are_refused(diabetes):
     X_train, _, y_train, _ = diabetes
     with pytest.raises(InvalidParameterError, match="'loss' parameter"):
-        MLPRegressor(loss="poisson").fit(X_train, y_train)
+        MLPRegressor(loss="absolute_error").fit(X_train, y_train)
     regressor = MLPRegressor(hidden_layer_sizes=(5,), solver="lbfgs", max_iter=20, random_state=0)
     with pytest.raises(ValueError, match="y"):
         regressor.fit(X_train, numpy.full(len(y_train), numpy.nan))

@@ -10,7 +10,7 @@ import numpy
 from mlp import engine
 
 __all__ = ["sigmoid", "softmax", "tanh", "relu", "leaky_relu", "elu", "gelu", "silu",
-           "LEAKY_SLOPE", "ComputationBackend"]
+           "exponential", "LEAKY_SLOPE", "ComputationBackend"]
 
 
 def sigmoid(x):
@@ -67,6 +67,12 @@ def silu(x):
     return x * sigmoid(x)
 
 
+def exponential(x):
+    """Exponential ``exp(x)`` of a symbolic tensor, element-wise: a positive mean (the
+    output of a Poisson regression)."""
+    return engine.tensor.exp(x)
+
+
 class ComputationBackend:
     """The activations a layer applies, under the seed's names."""
 
@@ -79,3 +85,4 @@ class ComputationBackend:
         self.elu = elu
         self.gelu = gelu
         self.silu = silu
+        self.exponential = exponential

@@ -12,7 +12,8 @@ from mlp.validation import check_number
 
 __all__ = [
     "Layer", "InputLayer", "IdentityLayer", "SigmoidLayer", "TanhLayer", "ReLULayer",
-    "LeakyReLULayer", "ELULayer", "GELULayer", "SiLULayer", "SoftmaxLayer", "LAYERS_BY_ACTIVATION",
+    "LeakyReLULayer", "ELULayer", "GELULayer", "SiLULayer", "SoftmaxLayer", "ExponentialLayer",
+    "LAYERS_BY_ACTIVATION", "REGRESSION_OUTPUTS",
 ]
 
 
@@ -146,6 +147,20 @@ class SoftmaxLayer(Layer):
     def forwardPass(self, inputs):
         return self.backend.softmax(inputs)
 
+
+class ExponentialLayer(Layer):
+    """Exponential output units, ``exp(x)``: the positive mean of a count (Poisson
+    regression)."""
+
+    activation = "exponential"
+
+    def forwardPass(self, inputs):
+        return self.backend.exponential(inputs)
+
+
+# The output activations of a regression (real-valued targets, no classes): linear
+# outputs on the squared error, exponential ones on the Poisson deviance.
+REGRESSION_OUTPUTS = ("identity", "exponential")
 
 LAYERS_BY_ACTIVATION = {
     "identity": IdentityLayer,

@@ -1,10 +1,12 @@
-"""The cost: the data term (mean categorical or binary cross-entropy, or half the mean
-squared error for regression) and the L2 penalty."""
+"""The cost: the data term (mean categorical or binary cross-entropy, or for regression
+half the mean squared error or half the Poisson deviance) and the L2 penalty."""
+
+import numpy
 
 from mlp import engine
 
 __all__ = ["log_softmax", "categorical_crossentropy", "binary_crossentropy", "squared_error",
-           "l2_penalty", "OBJECTIVES"]
+           "poisson_deviance", "l2_penalty", "OBJECTIVES"]
 
 
 def log_softmax(logits):
@@ -87,6 +89,37 @@ def squared_error(outputs, targets, sample_weights=None):
     return _weighted_mean(per_sample, sample_weights)
 
 
+def poisson_deviance(logits, targets, sample_weights=None):
+    """Half the Poisson deviance of exponential outputs (count regression), scikit-learn's
+    ``poisson_loss``: ``average(xlogy(t, t / exp(z)) - t + exp(z), weights=w, axis=0).sum()``.
+
+    Parameters
+    ----------
+    logits : symbolic matrix (n_samples, n_outputs)
+        The output layer's values before the exponential: the log of the predicted mean.
+    targets : symbolic matrix (n_samples, n_outputs)
+        Non-negative targets (counts, or any non-negative values).
+    sample_weights : symbolic vector (n_samples,), optional
+        Weight of each row in the mean over rows.
+
+    Returns
+    -------
+    symbolic scalar
+        Per row, the sum over outputs of ``exp(z) - t z + (t log t - t)``, then the
+        (weighted) mean over rows. Written from the logits, the loss never takes the
+        log of a prediction that rounded to zero. The term ``t log t - t`` (0 for
+        ``t = 0``) has no gradient; it makes the loss 0 for a perfect prediction,
+        as scikit-learn's ``loss_``.
+    """
+    tensor = engine.tensor
+    # 0 log(tiny) is 0, the limit of t log t at 0, where log(0) would give 0 * -inf.
+    tiny = tensor.constant(numpy.finfo(targets.dtype).tiny, dtype=targets.dtype)
+    constant = targets * tensor.log(tensor.maximum(targets, tiny)) - targets
+    per_output = tensor.exp(logits) - targets * logits + constant
+    per_sample = _sum(per_output, axis=1)
+    return _weighted_mean(per_sample, sample_weights)
+
+
 def _weighted_mean(per_sample, sample_weights):
     tensor = engine.tensor
     if sample_weights is None:
@@ -99,7 +132,7 @@ def _weighted_mean(per_sample, sample_weights):
 
 # The data term each output layer trains on, by the layer's activation.
 OBJECTIVES = {"softmax": categorical_crossentropy, "sigmoid": binary_crossentropy,
-              "identity": squared_error}
+              "identity": squared_error, "exponential": poisson_deviance}
 
 
 def l2_penalty(parameters):

@@ -75,7 +75,7 @@ def _header_settings(path, header):
         dtype = check_choice("dtype", header["dtype"], DTYPES)
         # Files from before multilabel support hold softmax networks.
         output = check_choice("output", header.get("output", "softmax"),
-                              ("softmax", "sigmoid", "identity"))
+                              ("softmax", "sigmoid", "identity", "exponential"))
         regularize_bias = header.get("regularize_bias", True)
         if not isinstance(regularize_bias, bool):
             raise ValueError(f"regularize_bias must be true or false. Found: {regularize_bias!r}")

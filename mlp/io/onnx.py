@@ -10,6 +10,7 @@ default ONNX domain at opset 17, which runtimes from 2022 on (onnxruntime 1.12+)
 import numpy
 from scipy import sparse
 
+from mlp.graph.layers import REGRESSION_OUTPUTS
 from mlp.io.onnx_nodes import ACTIVATIONS, FLOAT32, FLOAT64, GraphBuilder
 from mlp.version import __version__
 
@@ -19,7 +20,8 @@ OPSET = 17
 # The file format version that came with opset 17 (onnx 1.12), so older readers load it.
 IR_VERSION = 8
 # The graph output that the output layer's activation writes, as skl2onnx names it.
-_OUTPUT_NAMES = {"softmax": "probabilities", "sigmoid": "probabilities", "identity": "variable"}
+_OUTPUT_NAMES = {"softmax": "probabilities", "sigmoid": "probabilities", "identity": "variable",
+                 "exponential": "variable"}
 
 
 class Description:
@@ -111,7 +113,7 @@ def onnx_model(description, X_sample, name):
     n_features, n_outputs = description.coefficients[0].shape[0], description.coefficients[-1].shape[1]
     float_tensor = FLOAT32 if graph.float_type == numpy.float32 else FLOAT64
     outputs = [onnx.helper.make_tensor_value_info(layer_input, float_tensor, [None, n_outputs])]
-    if description.output != "identity":
+    if description.output not in REGRESSION_OUTPUTS:
         outputs.insert(0, _add_label(graph, description, n_outputs))
     onnx_graph = onnx.helper.make_graph(
         graph.nodes, name,

@@ -105,4 +105,5 @@ ACTIVATIONS = {
     "gelu": _gelu,
     "silu": _silu,
     "softmax": _one_node("Softmax", axis=1),
+    "exponential": _one_node("Exp"),
 }

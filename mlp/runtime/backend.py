@@ -91,8 +91,9 @@ class NetworkBackend:
         if self.output not in objectives.OBJECTIVES:
             raise ValueError(
                 f"The last layer must be a SoftmaxLayer (classes), a SigmoidLayer "
-                f"(independent labels) or an IdentityLayer (regression): the cost is their "
-                f"cross-entropy or squared error. Received: {self.layers[-1]}"
+                f"(independent labels), an IdentityLayer (regression) or an ExponentialLayer "
+                f"(counts): the cost is their cross-entropy, squared error or Poisson "
+                f"deviance. Received: {self.layers[-1]}"
             )
         weights, biases = initial_parameters(
             self.architecture, self._activations(), self.init, network.generator, self.dtype

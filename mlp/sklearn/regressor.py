@@ -16,6 +16,7 @@ from mlp.sklearn.base import BaseMultilayerPerceptron
 from mlp.sklearn.compat import validate_data, with_callbacks
 from mlp.sklearn.docstrings import document_parameters
 from mlp.sklearn.inputs import naming
+from mlp.validation import check_non_negative
 
 __all__ = ["MLPRegressor"]
 
@@ -35,9 +36,11 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
 
     Parameters
     ----------
-    loss : {"squared_error"}, default="squared_error"
-        scikit-learn's ``"poisson"`` is refused (an InvalidParameterError naming
-        ``loss``): the network has no exponential output.
+    loss : {"squared_error", "poisson"}, default="squared_error"
+        ``"poisson"``: an exponential output (``out_activation_ = "exp"``) trained on
+        half the Poisson deviance, as scikit-learn's; ``y`` must be non-negative
+        (a ValueError naming ``y`` otherwise) and ``predict`` returns the mean, on the
+        response scale.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the rows (a plain shuffle, as
         scikit-learn's split for regression) or use ``fit``'s ``X_val`` and
@@ -61,7 +64,7 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
     n_outputs_ : int
         Number of targets.
     out_activation_ : str
-        ``"identity"``.
+        ``"identity"``, or ``"exp"`` for ``loss="poisson"``.
 
     Notes
     -----
@@ -80,7 +83,7 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
 
     _parameter_constraints: dict = {
         **BaseMultilayerPerceptron._parameter_constraints,
-        "loss": [StrOptions({"squared_error"})],
+        "loss": [StrOptions({"squared_error", "poisson"})],
     }
 
     def __init__(self, loss="squared_error", hidden_layer_sizes=(100,), activation="relu", *,
@@ -138,7 +141,9 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
                 f"y has {targets.shape[1]} targets but the model was fitted with "
                 f"{self.n_outputs_}. Received y of shape {y.shape}"
             )
-        self.out_activation_ = "identity"
+        if self.loss == "poisson":
+            check_non_negative("y", y, reason="the counts of loss='poisson'")
+        self.out_activation_ = "exp" if self.loss == "poisson" else "identity"
         return X, y, targets
 
     def _validation_targets(self, y_val, n_rows):
@@ -152,6 +157,8 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
                 f"y_val has {targets.shape[1]} targets but y has {self._n_targets}. "
                 f"Received y_val of shape {y_val.shape}"
             )
+        if self.loss == "poisson":
+            check_non_negative("y_val", targets, reason="the counts of loss='poisson'")
         return targets
 
     def _decoded_targets(self, targets):
@@ -163,7 +170,7 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         return targets.shape[1]
 
     def _output(self):
-        return "identity"
+        return "exponential" if self.loss == "poisson" else "identity"
 
     # --------------------------------------------------------------- predicting
     def predict(self, X):

@@ -8,6 +8,7 @@ into the network's (one-hot rows, indicators or values in its dtype).
 
 import numpy
 
+from mlp.graph.layers import REGRESSION_OUTPUTS
 from mlp.training.batches import stratified_split
 from mlp.training.loop import TrainingData
 from mlp.validation import check_inputs, check_number, check_targets, check_values
@@ -16,10 +17,12 @@ __all__ = ["network_targets", "training_data"]
 
 
 def network_targets(network, targets, n_samples, name="y"):
-    """Targets as a matrix of the network's dtype: real values for regression, else
-    one-hot (or indicator) rows; integer labels become one-hot rows."""
-    if network.output == "identity":
-        return check_values(targets, n_samples, network.architecture[-1], network.dtype, name=name)
+    """Targets as a matrix of the network's dtype: real values for regression
+    (non-negative ones for exponential outputs), else one-hot (or indicator) rows;
+    integer labels become one-hot rows."""
+    if network.output in REGRESSION_OUTPUTS:
+        return check_values(targets, n_samples, network.architecture[-1], network.dtype, name=name,
+                            non_negative=network.output == "exponential")
     return check_targets(targets, n_samples, network.architecture[-1], network.dtype, name=name,
                          multilabel=network.output == "sigmoid")
 

@@ -8,8 +8,11 @@ outputs of the compiled forward pass, so nothing here builds or compiles a graph
 import math
 
 import numpy
+from scipy.special import xlogy
 
-__all__ = ["evaluate", "r2_score", "baseline_loss"]
+from mlp.graph.layers import REGRESSION_OUTPUTS
+
+__all__ = ["evaluate", "r2_score", "poisson_deviance", "baseline_loss"]
 
 
 def r2_score(targets, predictions, sample_weights=None):
@@ -53,7 +56,7 @@ def evaluate(outputs, targets, output, sample_weights=None):
         The forward pass: softmax probabilities, sigmoid probabilities or values.
     targets : ndarray (n_samples, n_outputs)
         One-hot rows, indicator rows, or real values.
-    output : {"softmax", "sigmoid", "identity"}
+    output : {"softmax", "sigmoid", "identity", "exponential"}
         The output layer's activation.
     sample_weights : ndarray (n_samples,), optional
         Weight of each row in both means (scikit-learn weights its validation score
@@ -63,8 +66,9 @@ def evaluate(outputs, targets, output, sample_weights=None):
     -------
     loss : float
         The training objective's data term: the mean categorical cross-entropy, the
-        mean over rows of the summed binary cross-entropy (multilabel), or
-        ``0.5 * mean((targets - outputs) ** 2)`` (regression).
+        mean over rows of the summed binary cross-entropy (multilabel),
+        ``0.5 * mean((targets - outputs) ** 2)`` (regression), or the mean over rows of
+        the summed half Poisson deviance (exponential outputs, :func:`poisson_deviance`).
     score : float
         Higher is better: the share of rows classified right (multilabel: with every
         label right), or R^2 (regression, :func:`r2_score`).
@@ -72,9 +76,13 @@ def evaluate(outputs, targets, output, sample_weights=None):
     def mean(per_row):
         return float(numpy.average(per_row, weights=sample_weights))
 
-    if output == "identity":
-        errors = (numpy.asarray(targets, dtype=numpy.float64) - outputs) ** 2
-        return 0.5 * mean(numpy.mean(errors, axis=1)), r2_score(targets, outputs, sample_weights)
+    if output in REGRESSION_OUTPUTS:
+        values = numpy.asarray(targets, dtype=numpy.float64)
+        if output == "exponential":
+            loss = poisson_deviance(values, outputs, sample_weights)
+        else:
+            loss = 0.5 * mean(numpy.mean((values - outputs) ** 2, axis=1))
+        return loss, r2_score(targets, outputs, sample_weights)
     tiny = numpy.finfo(outputs.dtype).tiny
     log_probabilities = numpy.log(numpy.maximum(outputs, tiny))
     if output == "sigmoid":
@@ -85,17 +93,44 @@ def evaluate(outputs, targets, output, sample_weights=None):
     return loss, mean(outputs.argmax(axis=1) == targets.argmax(axis=1))
 
 
+def poisson_deviance(targets, predictions, sample_weights=None):
+    """Half the Poisson deviance, scikit-learn's ``poisson_loss``: per row the sum over
+    outputs of ``xlogy(t, t / p) - t + p``, then the (weighted) mean over rows.
+
+    Parameters
+    ----------
+    targets, predictions : ndarray (n_samples, n_outputs)
+        Non-negative targets and positive predicted means.
+    sample_weights : ndarray (n_samples,), optional
+
+    Returns
+    -------
+    float
+        0 for a perfect prediction.
+    """
+    targets = numpy.asarray(targets, dtype=numpy.float64)
+    predictions = numpy.asarray(predictions, dtype=numpy.float64)
+    # t log t - t log p rather than t log(t / p): an output whose targets are all 0
+    # has the mean 0, and 0 / 0 would be NaN where the deviance is 0.
+    per_output = xlogy(targets, targets) - xlogy(targets, predictions) - targets + predictions
+    return float(numpy.average(per_output, weights=sample_weights, axis=0).sum())
+
+
 def baseline_loss(targets, output):
     """The training loss of a network that has learned nothing from the inputs.
 
     Equal probabilities for K classes (``ln K``), one half for each of K independent
     labels (``K ln 2``), or, for regression, each output's mean predicted for every
     row: ``0.5 * mean over outputs of the variance of the targets`` (the squared error
-    at R^2 = 0).
+    at R^2 = 0), or for exponential outputs the Poisson deviance of that prediction.
     """
     n_outputs = targets.shape[1]
+    values = numpy.asarray(targets, dtype=numpy.float64)
+    if output == "exponential":
+        means = numpy.broadcast_to(values.mean(axis=0), values.shape)
+        return poisson_deviance(values, means)
     if output == "identity":
-        return 0.5 * float(numpy.mean(numpy.var(numpy.asarray(targets, dtype=numpy.float64), axis=0)))
+        return 0.5 * float(numpy.mean(numpy.var(values, axis=0)))
     if output == "softmax":
         return math.log(n_outputs)
     return n_outputs * math.log(2)

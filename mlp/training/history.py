@@ -6,6 +6,7 @@ the kept attempt's is the one ``train`` returns."""
 import math
 from dataclasses import dataclass, field
 
+from mlp.graph.layers import REGRESSION_OUTPUTS
 from mlp.training.evaluation import evaluate
 
 __all__ = ["History", "record_epoch", "record_diverged_epoch"]
@@ -19,9 +20,10 @@ class History:
     ----------
     loss : list of float
         Training loss (the data term) per epoch of the kept attempt: the
-        cross-entropy, or for regression (``output="identity"``) half the mean squared
-        error; with minibatches, the mean over the epoch's batches, each measured
-        before its step.
+        cross-entropy, or for regression half the mean squared error
+        (``output="identity"``) or half the Poisson deviance (``"exponential"``);
+        with minibatches, the mean over the epoch's batches, each measured before
+        its step.
     total_loss : list of float
         The loss plus the L2 term, per epoch.
     validation_loss : list of float
@@ -165,7 +167,7 @@ def record_epoch(record, monitor, backend, data, epoch, loss, total_loss, second
         outputs = backend.activate(data.validation_inputs)
         validation_loss, own_score = evaluate(outputs, data.validation_targets, backend.output)
         record.validation_loss.append(validation_loss)
-        if backend.output != "identity":
+        if backend.output not in REGRESSION_OUTPUTS:
             record.validation_accuracy.append(own_score)
         hook = monitor.settings.validation_score
         if hook is not None:

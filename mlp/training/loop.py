@@ -11,12 +11,13 @@ chance level, or above ``_STALL_FRACTION`` of the uniform prediction's cross-ent
 The backend then draws new weights and the next attempt starts; the best attempt is
 kept. A plateau below that is a converged fit: no restart, no warning.
 
-Regression (an identity output, trained on half the mean squared error) has no chance
-level of its own: its mark is the loss of predicting each target's mean, half the
-targets' mean variance. A plateau counts as a stall only within
-``_CHANCE_TOLERANCE`` of that loss (a training R^2 below 0.05: the network learned
-nothing from the inputs), because a noisy regression that ends far above zero loss
-(R^2 of 0.5 on diabetes) is a converged fit that another start would not improve;
+Regression (an identity output on half the mean squared error, or an exponential one on
+half the Poisson deviance) has no chance level of its own: its mark is the loss of
+predicting each target's mean (for the squared error, half the targets' mean
+variance). A plateau counts as a stall only within ``_CHANCE_TOLERANCE`` of that loss
+(a training R^2 below 0.05: the network learned nothing from the inputs), because a
+noisy regression that ends far above zero loss (R^2 of 0.5 on diabetes) is a converged
+fit that another start would not improve;
 ``FeedForwardNetwork.train`` also makes no restart for regression unless asked.
 
 With validation rows, ``settings.validation_score`` (a function of the network's
@@ -37,6 +38,7 @@ from dataclasses import dataclass
 import numpy
 
 from mlp.errors import ConvergenceWarning, DivergenceError
+from mlp.graph.layers import REGRESSION_OUTPUTS
 from mlp.training import gradient_descent, lbfgs
 from mlp.training.evaluation import baseline_loss
 from mlp.training.interrupt import InterruptFlag
@@ -133,7 +135,7 @@ def _is_chance_level(loss, n_classes, output="softmax", uniform_loss=None):
     """Whether the training loss is that of a network that learned nothing: within 5%
     of ln K for K classes; for regression, at or above 95% of the mean predictor's
     loss (a training R^2 below 0.05). Independent labels have no such mark."""
-    if output == "identity":
+    if output in REGRESSION_OUTPUTS:
         return uniform_loss > 0 and loss >= _REGRESSION_STALL_FRACTION * uniform_loss
     if output != "softmax":
         return False
@@ -142,7 +144,7 @@ def _is_chance_level(loss, n_classes, output="softmax", uniform_loss=None):
 
 
 def _stall_fraction(output):
-    return _REGRESSION_STALL_FRACTION if output == "identity" else _STALL_FRACTION
+    return _REGRESSION_STALL_FRACTION if output in REGRESSION_OUTPUTS else _STALL_FRACTION
 
 
 def _is_stall(stopped, loss, settings, uniform_loss, output="softmax"):
@@ -270,11 +272,14 @@ def _warn_diverged(error, history, kept, settings):
 
 
 def _warn_if_stuck(history, n_classes, settings, uniform_loss, output="softmax"):
-    if history.chance_level and output == "identity":
+    if history.chance_level and output in REGRESSION_OUTPUTS:
+        # D^2, the share of the deviance explained, is the Poisson deviance's R^2.
+        loss_name, score_name = (("squared error", "R^2") if output == "identity"
+                                 else ("Poisson deviance", "D^2"))
         warnings.warn(
-            f"Training learned nothing from the inputs: its squared error "
+            f"Training learned nothing from the inputs: its {loss_name} "
             f"{history.final_loss:.4g} is that of predicting the targets' mean "
-            f"({uniform_loss:.4g}, a training R^2 of "
+            f"({uniform_loss:.4g}, a training {score_name} of "
             f"{1 - history.final_loss / uniform_loss:.3f}) after {history.restarts} restarts. "
             f"The usual causes: a learning rate too small or too large (alpha="
             f"{settings.alpha}), too much L2 (reg_lambda={settings.reg_lambda}), inputs or "
@@ -296,7 +301,7 @@ def _warn_if_stuck(history, n_classes, settings, uniform_loss, output="softmax")
         )
     elif _is_stall(history.stopped, history.final_loss, settings, uniform_loss, output):
         warnings.warn(
-            f"Training stalled at {'loss' if output == 'identity' else 'cross-entropy'} "
+            f"Training stalled at {'loss' if output in REGRESSION_OUTPUTS else 'cross-entropy'} "
             f"{history.final_loss:.4f}, above "
             f"target_cost={settings.target_cost}, after {history.restarts} restarts "
             f"(no {settings.tol_rule} improvement of tol={settings.tol} in patience="

@@ -10,6 +10,7 @@ import math
 
 import numpy
 
+from mlp.graph.layers import REGRESSION_OUTPUTS
 from mlp.runtime.backend import OPTIMIZERS, REG_LAMBDA
 from mlp.training.loop import TrainingSettings
 from mlp.validation import check_choice, check_number
@@ -51,8 +52,9 @@ _OPTIONS = """\
             plateau below that is a converged fit (as L-BFGS converging on real data)
             and ends training without a restart or a warning. Default 20 for
             full-batch training without validation data, else 0; always 0 for
-            regression (``output="identity"``), where only a plateau at the loss of
-            predicting the targets' mean (a training R^2 below 0.05) counts as a stall.
+            regression (``output="identity"`` or ``"exponential"``), where only a
+            plateau at the loss of predicting the targets' mean (a training R^2 below
+            0.05) counts as a stall.
         verbose : bool, default False
             Show a progress bar (tqdm) with the current losses.
         batch_size : int, optional
@@ -169,7 +171,7 @@ def training_settings(network, n_samples, has_validation, *, alpha=None, reg_lam
                                  maximum=float(numpy.finfo(network.dtype).max))
     _check_lbfgs_options(network, optimizer, clip_norm)
     _check_hooks(callback, validation_score, has_validation)
-    regression = network.output == "identity"
+    regression = network.output in REGRESSION_OUTPUTS
     if target_cost is None:
         target_cost = 0.0 if regression else 0.01
     # The seed's setting (one batch, no held-out data) stalls in local minima that a
