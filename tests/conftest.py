@@ -2,6 +2,7 @@
 ``slow`` marker of the slow tests in modules that do not mark themselves."""
 
 import functools
+import os
 import warnings
 
 import numpy
@@ -11,6 +12,10 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from mlp import FeedForwardNetwork
+
+# No background compilation of the default programs (mlp.runtime.precompile) from the
+# test processes, nor from the processes they start: tests/test_precompile.py runs it.
+os.environ["MLP_PRECOMPILE"] = "0"
 
 
 @pytest.fixture

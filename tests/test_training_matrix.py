@@ -11,6 +11,7 @@ from mlp import engine
 from mlp.network import FeedForwardNetwork
 from mlp.runtime import memory
 from mlp.runtime.padded_data import padded, padded_matrix, padded_rows
+from mlp.runtime.shapes import padded_columns
 
 sklearn = pytest.importorskip("sklearn")
 from mlp.sklearn.classifier import MLPClassifier  # noqa: E402
@@ -38,13 +39,13 @@ def test_padded_holds_the_values_then_zeros_in_aligned_memory():
 
 def test_padded_matrix_holds_the_rows_then_zeros(X):
     padded_X, count = padded_matrix(X, "float32")
-    matrix = padded_X[:count]
+    matrix = padded_X[:count, :7]
     assert matrix.shape == X.shape and matrix.dtype == numpy.float32
     numpy.testing.assert_array_equal(matrix, X.astype(numpy.float32))
-    assert padded_X.shape == (padded_rows(len(X) + 1), 7)
+    # Zero columns too, up to the bucket of 7 columns (mlp.runtime.shapes).
+    assert padded_X.shape == (padded_rows(len(X) + 1), padded_columns(7))
     assert padded_X.flags.c_contiguous and padded_X.ctypes.data % 64 == 0
-    numpy.testing.assert_array_equal(padded_X[:len(X)], matrix)
-    assert not padded_X[len(X):].any()
+    assert not padded_X[len(X):].any() and not padded_X[:, 7:].any()
 
 
 def test_padded_matrix_takes_chosen_rows_in_order_from_sparse_input(X):
@@ -53,8 +54,8 @@ def test_padded_matrix_takes_chosen_rows_in_order_from_sparse_input(X):
     for given in (X, sparse.csr_matrix(X), sparse.csc_matrix(X)):
         padded_X, count = padded_matrix(given, "float64", rows=rows)
         assert count == len(rows)
-        numpy.testing.assert_array_equal(padded_X[:count], X[rows])
-        assert padded_X.shape == (padded_rows(30001), 7)
+        numpy.testing.assert_array_equal(padded_X[:count, :7], X[rows])
+        assert padded_X.shape == (padded_rows(30001), padded_columns(7))
 
 
 def test_padded_matrix_names_the_callers_row_of_a_value_out_of_range(X):
@@ -72,7 +73,7 @@ def test_backend_takes_a_padded_matrix_without_a_second_copy(X):
     targets = numpy.eye(3, dtype=numpy.float32)[numpy.arange(len(X)) % 3]
     backend.set_data(matrix, targets, n_samples=count)
     held = backend.data[0]
-    assert held.shape == (padded_rows(len(X) + 1), 7) and backend.n_samples == len(X)
+    assert held.shape == (padded_rows(len(X) + 1), padded_columns(7)) and backend.n_samples == len(X)
     if on_the_cpu_with_jax():
         # JAX on the CPU uses the buffer itself: the padded matrix is the one copy.
         assert held.unsafe_buffer_pointer() == matrix.ctypes.data
@@ -90,7 +91,8 @@ def test_backend_takes_a_padded_matrix_without_a_second_copy(X):
 
 
 @pytest.mark.parametrize("inputs, message", [
-    (lambda matrix: matrix[:-1], r"of 61440 rows .*Received: inputs of shape \(61439, 7\)"),
+    (lambda matrix: matrix[:-1],
+     rf"of 61440 rows .*Received: inputs of shape \(61439, {padded_columns(7)}\)"),
     (lambda matrix: matrix.astype(numpy.float64), r"float32 array.*dtype float64"),
     (lambda matrix: numpy.asfortranarray(matrix), r"C-contiguous"),
 ])
@@ -110,8 +112,8 @@ def test_the_seed_front_ends_padded_data_is_the_device_data(monkeypatch, X):
     from mlp.runtime import backend as backend_module
     made = []
 
-    def recording(values, rows, dtype):
-        made.append(padded(values, rows, dtype))
+    def recording(values, rows, dtype, columns=None):
+        made.append(padded(values, rows, dtype, columns))
         return made[-1]
 
     monkeypatch.setattr(backend_module, "padded", recording)
@@ -121,7 +123,7 @@ def test_the_seed_front_ends_padded_data_is_the_device_data(monkeypatch, X):
     inputs = X.astype(numpy.float32)
     network.backend.set_data(inputs, targets)
     assert [array.ctypes.data % 64 for array in made] == [0, 0, 0]
-    numpy.testing.assert_array_equal(numpy.asarray(network.backend.data[0])[:len(X)], inputs)
+    numpy.testing.assert_array_equal(numpy.asarray(network.backend.data[0])[:len(X), :7], inputs)
     if on_the_cpu_with_jax():
         held = [value.unsafe_buffer_pointer() for value in network.backend.data]
         assert held == [array.ctypes.data for array in made]
@@ -140,7 +142,9 @@ def test_clearing_the_data_deletes_its_device_arrays():
 
 def test_a_matrix_beyond_half_the_available_memory_is_refused(monkeypatch, X):
     monkeypatch.setattr(memory, "available_memory", lambda: 400_000)
-    expected = r"`X` needs a 61440 x 7 float32 matrix of 1\.7 MB, more than half of the 0\.4 MB"
+    columns = padded_columns(7)
+    size = f"{61440 * columns * 4 / 1e6:.1f}".replace(".", r"\.")
+    expected = rf"`X` needs a 61440 x {columns} float32 matrix of {size} MB, more than half of the 0\.4 MB"
     with pytest.raises(MemoryError, match=expected):
         padded_matrix(X, "float32")
 

@@ -52,38 +52,79 @@ def to_numpy(value):
 class Parameter:
     """A named array on the engine's device, read and written as NumPy arrays.
 
+    The device array may be larger than the parameter (``padded_shape``, see
+    :mod:`mlp.runtime.shapes`): the compiled programs take and return it padded, and
+    :meth:`get_value` and :meth:`set_value` read and write the parameter's own
+    ``shape``, the padding held at ``fill``.
+
     Parameters
     ----------
     name : str
     value : ndarray
         The initial value; its dtype is kept by every later :meth:`set_value`.
+    padded_shape : tuple of int, optional
+        The device array's shape, at least ``value``'s in every dimension; default
+        ``value``'s own.
+    fill : float
+        The padding's value.
     """
 
-    def __init__(self, name, value):
+    def __init__(self, name, value, padded_shape=None, fill=0.0):
+        value = numpy.asarray(value)
         self.name = name
-        self.dtype = numpy.asarray(value).dtype
+        self.dtype = value.dtype
+        self.fill = fill
+        self._own_shape = tuple(value.shape)
+        self.padded_shape = self._own_shape if padded_shape is None else tuple(padded_shape)
         self.set_value(value)
+
+    @property
+    def padded(self):
+        """Whether the device array is larger than the parameter."""
+        return self.padded_shape != self._own_shape
+
+    def _own(self):
+        return tuple(slice(0, size) for size in self._own_shape)
 
     def get_value(self, borrow=False):
         """A NumPy copy of the value (``borrow`` is accepted for the seed's code, and ignored)."""
+        if self.padded:
+            return numpy.array(numpy.asarray(self.value)[self._own()])
         return to_numpy(self.value)
 
     def set_value(self, value, borrow=False):
         """Replace the value by a copy of ``value``, converted to this parameter's dtype."""
-        self.value = to_device(numpy.array(value, dtype=self.dtype))
+        value = numpy.array(value, dtype=self.dtype)
+        if not self.padded:
+            # An unpadded parameter takes the shape of what it is given, as the seed's
+            # shared variables do.
+            self._own_shape = self.padded_shape = tuple(value.shape)
+            self.value = to_device(value)
+            return
+        if value.shape != self._own_shape:
+            raise ValueError(f"`{self.name}` has shape {self._own_shape}. Received: a value "
+                             f"of shape {value.shape}")
+        buffer = numpy.full(self.padded_shape, self.fill, dtype=self.dtype)
+        buffer[self._own()] = value
+        self.value = to_device(buffer)
 
     def __getstate__(self):
         # A NumPy value: JAX would rebuild a device array when unpickled, outside
         # mlp's scope, in float32 whatever its dtype.
-        return {"name": self.name, "dtype": self.dtype, "value": to_numpy(self.value)}
+        return {"name": self.name, "dtype": self.dtype, "value": self.get_value(),
+                "padded_shape": self.padded_shape, "fill": self.fill}
 
     def __setstate__(self, state):
         self.name, self.dtype = state["name"], state["dtype"]
+        self.fill = state.get("fill", 0.0)
+        self._own_shape = tuple(state["value"].shape)
+        self.padded_shape = tuple(state.get("padded_shape", self._own_shape))
         self.set_value(state["value"])
 
     @property
     def shape(self):
-        return tuple(self.value.shape)
+        """The parameter's own shape (the device array's is :attr:`padded_shape`)."""
+        return self._own_shape
 
     def __repr__(self):
         return f"Parameter({self.name!r}, shape={self.shape}, dtype={self.dtype})"

@@ -16,7 +16,7 @@ from mlp import engine
 from mlp.graph import objectives
 from mlp.graph.builders import verify_cost_reaches
 from mlp.graph.init import initial_parameters
-from mlp.runtime import loops, programs
+from mlp.runtime import loops, programs, shapes
 from mlp.runtime.arrays import Parameter, many_to_device, to_numpy
 from mlp.runtime.padded_data import padded, padded_rows, prediction_rows
 
@@ -31,6 +31,8 @@ REG_LAMBDA = 0.0001
 # looked at often: at most this many steps, and about this many rows in all.
 MOST_STEPS_PER_CALL = 1024
 MOST_ROWS_PER_CALL = 262144
+# The fewest steps a one-epoch call's index plan holds: 64 x 200 indices are 50 kB.
+SHORTEST_PLAN = 64
 
 
 def _power_of_two_at_least(count):
@@ -98,8 +100,16 @@ class NetworkBackend:
         weights, biases = initial_parameters(
             self.architecture, self._activations(), self.init, network.generator, self.dtype
         )
-        self.weights = [Parameter(f"weights[{i}]", value) for i, value in enumerate(weights)]
-        self.bias = [Parameter(f"bias[{i}]", value) for i, value in enumerate(biases)]
+        # The sizes the programs are compiled for (mlp.runtime.shapes): the weights are
+        # drawn for the network's own sizes, then padded.
+        self.padded_architecture = self._padded_architecture()
+        padded = self.padded_architecture
+        self.weights = [Parameter(f"weights[{i}]", value, (padded[i + 1], padded[i]))
+                        for i, value in enumerate(weights)]
+        self.bias = [Parameter(f"bias[{i}]", value, (padded[i + 1],)) for i, value in enumerate(biases[:-1])]
+        # A padded output class is masked by its bias (mlp.runtime.shapes).
+        self.bias.append(Parameter(f"bias[{len(biases) - 1}]", biases[-1], (padded[-1],),
+                                   fill=shapes.MASKED_LOGIT))
         self.prev_rate = [_zeros_like(p, "prev_rate") for p in self.parameters]
         self.first_moments = [_zeros_like(p, "first_moment") for p in self.parameters]
         self.second_moments = [_zeros_like(p, "second_moment") for p in self.parameters]
@@ -111,6 +121,17 @@ class NetworkBackend:
                 "dropout_key", network.generator.integers(0, 2**32, size=2, dtype=numpy.uint32))
         self.data = None
         self.n_samples = 0
+
+    def __setstate__(self, state):
+        # A backend pickled before its shapes were padded holds its own sizes.
+        state.setdefault("padded_architecture", list(state["architecture"]))
+        self.__dict__.update(state)
+
+    def _padded_architecture(self):
+        padded = list(self.architecture)
+        padded[0] = shapes.padded_columns(padded[0])
+        padded[-1] = shapes.padded_outputs(padded[-1], self.output, self.regularize_bias)
+        return padded
 
     # ----------------------------------------------------------------- state
     @property
@@ -153,7 +174,7 @@ class NetworkBackend:
     @engine.scoped
     def reset_state(self):
         """Zero the optimiser state (velocities, moments, step counter)."""
-        zeros = [numpy.zeros(variable.shape, dtype=variable.dtype) for variable in self.state]
+        zeros = [numpy.zeros(variable.padded_shape, dtype=variable.dtype) for variable in self.state]
         for variable, value in zip(self.state, many_to_device(zeros)):
             variable.value = value
 
@@ -199,28 +220,36 @@ class NetworkBackend:
             When an already padded ``inputs`` has another number of rows or dtype, or
             is not C-contiguous.
         """
+        columns, outputs = self.padded_architecture[0], self.padded_architecture[-1]
         if n_samples is None:
             n_samples = inputs.shape[0]
             # Aligned, as padded_matrix makes it: JAX on the CPU then uses it without a copy.
-            padded_inputs = padded(inputs, padded_rows(n_samples + 1), self.dtype)
+            padded_inputs = padded(inputs, padded_rows(n_samples + 1), self.dtype, columns)
         else:
             padded_inputs = self._checked_padded(inputs, n_samples)
         rows = padded_inputs.shape[0]
         weights = numpy.ones(n_samples, self.dtype) if sample_weights is None else sample_weights
-        padded_targets = padded(targets, rows, self.dtype)
+        padded_targets = padded(targets, rows, self.dtype, outputs)
         padded_weights = padded(weights, rows, self.dtype)
         self.data = tuple(many_to_device([padded_inputs, padded_targets, padded_weights]))
         self.n_samples = n_samples
 
     def _checked_padded(self, inputs, n_samples):
-        rows = padded_rows(n_samples + 1)
-        if (inputs.ndim != 2 or inputs.shape[0] != rows or inputs.dtype != self.dtype
-                or not inputs.flags.c_contiguous):
+        columns = self.padded_architecture[0]
+        rows = {shapes.training_rows(n_samples + 1, columns, self.dtype, minibatches)
+                for minibatches in (False, True)}
+        if (inputs.ndim != 2 or inputs.shape[0] not in rows or inputs.dtype != self.dtype
+                or not inputs.flags.c_contiguous
+                or inputs.shape[1] not in (columns, self.architecture[0])):
             raise ValueError(
                 f"`inputs` given with n_samples={n_samples} must be a padded matrix: a "
-                f"C-contiguous {self.dtype} array of {rows} rows (padded_rows(n_samples + 1)). "
+                f"C-contiguous {self.dtype} array of {' or '.join(map(str, sorted(rows)))} "
+                f"rows (mlp.runtime.shapes.training_rows) and {columns} columns. "
                 f"Received: inputs of shape {inputs.shape} and dtype {inputs.dtype}"
             )
+        if inputs.shape[1] != columns:
+            # Padded for another setting of the buckets (mlp.runtime.shapes.exact_shapes).
+            inputs = padded(inputs, inputs.shape[0], self.dtype, columns)
         return inputs
 
     @engine.scoped
@@ -242,7 +271,7 @@ class NetworkBackend:
     @engine.scoped
     def flat_parameters(self):
         """Every parameter, flattened and concatenated (the order of :attr:`parameters`)."""
-        return numpy.concatenate([to_numpy(p.value).ravel() for p in self.parameters])
+        return numpy.concatenate([p.get_value().ravel() for p in self.parameters])
 
     @engine.scoped
     def set_flat_parameters(self, flat):
@@ -293,7 +322,11 @@ class NetworkBackend:
         epoch's steps.
         """
         most = self.steps_per_call(batch_size)
-        return _power_of_two_at_least(most if many_epochs else min(steps_per_epoch, most))
+        if many_epochs:
+            return _power_of_two_at_least(most)
+        # At least SHORTEST_PLAN rows (those past the epoch's steps do not run), so that
+        # tables of different sizes share the program.
+        return _power_of_two_at_least(min(max(steps_per_epoch, SHORTEST_PLAN), most))
 
     def _hyper(self, values):
         return tuple(numpy.asarray(value, dtype=self.dtype) for value in values)
@@ -401,9 +434,10 @@ class NetworkBackend:
             self.data, self.n_samples = held
 
     def _objective_program(self):
-        shapes = tuple(parameter.shape for parameter in self.parameters)
-        build = loops.objective(self.regularize_bias, shapes)
-        return self._program(("objective", shapes), build)
+        own = tuple(parameter.shape for parameter in self.parameters)
+        padded = tuple((parameter.padded_shape, parameter.fill) for parameter in self.parameters)
+        build = loops.objective(self.regularize_bias, own, padded)
+        return self._program(("objective", own, padded), build)
 
     @engine.scoped
     def objective(self, flat_parameters, reg_lambda):
@@ -425,11 +459,12 @@ class NetworkBackend:
             return numpy.zeros((0, self.architecture[-1]), dtype=self.dtype)
         run = self._program(("forward",), loops.forward)
         parameters = [parameter.value for parameter in self.parameters]
-        padded = numpy.zeros((prediction_rows(n_rows), inputs.shape[1]), dtype=self.dtype)
-        padded[:n_rows] = inputs
+        columns, outputs = self.padded_architecture[0], self.architecture[-1]
+        padded = numpy.zeros((prediction_rows(n_rows), columns), dtype=self.dtype)
+        padded[:n_rows, :inputs.shape[1]] = inputs
         if engine.jax is None:
-            return numpy.asarray(run(padded, parameters))[:n_rows]
-        return to_numpy(run(padded, parameters))[:n_rows]
+            return numpy.asarray(run(padded, parameters))[:n_rows, :outputs]
+        return to_numpy(numpy.asarray(run(padded, parameters))[:n_rows, :outputs])
 
     @engine.scoped
     def backprop(self, inputs, targets, reg_lambda, alpha, momentum):
@@ -466,4 +501,5 @@ def _dropout_rates(layers):
 
 
 def _zeros_like(parameter, kind):
-    return Parameter(f"{kind}[{parameter.name}]", numpy.zeros(parameter.shape, dtype=parameter.dtype))
+    return Parameter(f"{kind}[{parameter.name}]", numpy.zeros(parameter.shape, dtype=parameter.dtype),
+                     parameter.padded_shape)

@@ -195,13 +195,17 @@ def _python_loop(step, penalty, counts, batched, dropout):
     return run
 
 
-def objective(regularize_bias, shapes):
+def objective(regularize_bias, shapes, padded=None):
     """A builder of ``run(flat_parameters, data, reg_lambda) -> (data_cost, cost, flat_gradient)``.
 
-    ``shapes`` are the parameters' shapes, in the order of the flat vector.
+    ``shapes`` are the parameters' shapes, in the order of the flat vector; ``padded``
+    the shape and fill of each as the data's programs take them
+    (:mod:`mlp.runtime.shapes`): the flat vector holds the parameters' own values, and
+    the padding is made, and its gradient dropped, inside the program.
     """
     sizes = [int(numpy.prod(shape)) for shape in shapes]
     bounds = numpy.cumsum([0] + sizes)
+    padded = padded or [(shape, 0.0) for shape in shapes]
 
     def build(layers, placeholders):
         inputs, outputs = builders.objective_graph(layers, placeholders, regularize_bias)
@@ -210,11 +214,25 @@ def objective(regularize_bias, shapes):
         concatenate = numpy.concatenate if engine.jax is None else engine.jax.numpy.concatenate
 
         def run(flat, data, reg_lambda):
-            parameters = [flat[start:stop].reshape(shape).astype(dtype)
-                          for start, stop, shape in zip(bounds[:-1], bounds[1:], shapes)]
+            parameters = []
+            for start, stop, shape, (padded_shape, fill) in zip(bounds[:-1], bounds[1:], shapes,
+                                                                  padded):
+                parameter = flat[start:stop].reshape(shape).astype(dtype)
+                if tuple(padded_shape) != tuple(shape):
+                    parameter = _padded(parameter, padded_shape, fill, dtype)
+                parameters.append(parameter)
             data_cost, cost, *gradients = executable(*parameters, *data, reg_lambda)
-            return data_cost, cost, concatenate([gradient.ravel() for gradient in gradients])
+            own = [gradient[tuple(slice(0, size) for size in shape)]
+                   for gradient, shape in zip(gradients, shapes)]
+            return data_cost, cost, concatenate([gradient.ravel() for gradient in own])
 
         return run
 
     return build
+
+
+def _padded(parameter, shape, fill, dtype):
+    """``parameter`` inside an array of ``shape`` filled with ``fill`` (traced by JAX)."""
+    numpy_like = engine.jax.numpy
+    buffer = numpy_like.full(shape, fill, dtype=dtype)
+    return buffer.at[tuple(slice(0, size) for size in parameter.shape)].set(parameter)

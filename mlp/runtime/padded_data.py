@@ -21,6 +21,7 @@ import numpy
 from scipy import sparse
 
 from mlp.runtime.memory import check_fits_in_memory
+from mlp.runtime.shapes import padded_columns, padded_rows, prediction_rows, training_rows
 from mlp.validation import check_range
 
 __all__ = ["padded_rows", "prediction_rows", "aligned_empty", "padded", "padded_matrix"]
@@ -30,28 +31,6 @@ __all__ = ["padded_rows", "prediction_rows", "aligned_empty", "padded", "padded_
 _BLOCK_BYTES = 1 << 20
 # JAX on the CPU uses host memory aligned so without a copy.
 _ALIGNMENT = 64
-# The widest vector's float32 lanes (AVX-512). The matrix product's kernel takes rows in
-# blocks of vector width and a last, partial block by a path that rounds differently, so
-# without whole blocks a row's float32 prediction can change with its position.
-_PREDICTION_ROW_MULTIPLE = 16
-
-
-def padded_rows(count):
-    """``count`` rounded up to one of eight sizes per power of two (exact up to 16).
-
-    Arrays padded to these sizes give the compiled programs few shapes to compile for,
-    at the cost of at most 1/8 more rows.
-    """
-    if count <= 16:
-        return count
-    granularity = 2 ** ((count - 1).bit_length() - 4)
-    return -(-count // granularity) * granularity
-
-
-def prediction_rows(count):
-    """:func:`padded_rows` of ``count`` rounded up to a whole number of vector blocks,
-    so that every row's prediction is the same wherever it stands in the matrix."""
-    return -(-padded_rows(count) // _PREDICTION_ROW_MULTIPLE) * _PREDICTION_ROW_MULTIPLE
 
 
 def aligned_empty(shape, dtype):
@@ -63,18 +42,22 @@ def aligned_empty(shape, dtype):
     return raw[offset:offset + size].view(dtype).reshape(shape)
 
 
-def padded(values, rows, dtype):
+def padded(values, rows, dtype, columns=None):
     """A new aligned array of ``values`` (converted to ``dtype``) followed by zero rows,
-    ``rows`` in all."""
-    array = aligned_empty((rows,) + values.shape[1:], dtype)
-    array[:len(values)] = values
-    array[len(values):] = 0
+    ``rows`` in all, and for a matrix zero columns up to ``columns`` (default none)."""
+    shape = (rows,) + values.shape[1:]
+    if columns is not None:
+        shape = (rows, columns)
+    array = aligned_empty(shape, dtype)
+    array[...] = 0
+    array[tuple(slice(0, size) for size in values.shape)] = values
     return array
 
 
-def padded_matrix(X, dtype, rows=None, name="X"):
+def padded_matrix(X, dtype, rows=None, name="X", minibatches=False):
     """The rows ``rows`` of ``X`` (all by default) as a C-contiguous ``dtype`` array,
-    in a zero-padded buffer of :func:`padded_rows` ``(n + 1)`` rows.
+    in a zero-padded buffer of :func:`mlp.runtime.shapes.training_rows` rows and
+    :func:`mlp.runtime.shapes.padded_columns` columns.
 
     Parameters
     ----------
@@ -85,11 +68,14 @@ def padded_matrix(X, dtype, rows=None, name="X"):
         The rows to take, in this order (a training split).
     name : str
         Names ``X`` in error messages.
+    minibatches : bool
+        Whether training takes minibatches of the rows (it is then given more zero
+        rows, which cost no work, so that tables of different sizes share programs).
 
     Returns
     -------
-    matrix : ndarray (padded_rows(n + 1), n_features)
-        The rows, then zero rows; aligned (:func:`aligned_empty`). Pass it to
+    matrix : ndarray (training_rows(n + 1, ...), padded_columns(n_features))
+        The rows, then zero rows and columns; aligned (:func:`aligned_empty`). Pass it to
         ``NetworkBackend.set_data`` with ``n_samples=n``; ``matrix[:n]`` is the rows.
     n : int
         The number of rows taken.
@@ -102,11 +88,13 @@ def padded_matrix(X, dtype, rows=None, name="X"):
         When the buffer would need more than half the available memory.
     """
     count = X.shape[0] if rows is None else len(rows)
-    shape = (padded_rows(count + 1), X.shape[1])
+    columns = padded_columns(X.shape[1])
+    shape = (training_rows(count + 1, columns, dtype, minibatches), columns)
     check_fits_in_memory(name, shape, dtype)
     # Aligned memory, which JAX on the CPU uses as it is: the one copy.
     buffer = aligned_empty(shape, dtype)
     buffer[count:] = 0
+    buffer[:count, X.shape[1]:] = 0
     if sparse.issparse(X):
         X = X.tocsr()
     block_rows = max(1, _BLOCK_BYTES // (8 * max(X.shape[1], 1)))
@@ -117,5 +105,5 @@ def padded_matrix(X, dtype, rows=None, name="X"):
         if sparse.issparse(block):
             block = block.toarray()
         check_range(name, block, dtype, row_numbers=numbers)
-        buffer[start:stop] = block
+        buffer[start:stop, :X.shape[1]] = block
     return buffer, count

@@ -100,7 +100,10 @@ def clear(location=None):
     location = folder() if location is None else Path(location)
     suffixes = (SUFFIX,) + _OTHER_SUFFIXES
     try:
-        paths = [path for path in location.iterdir() if path.name.endswith(suffixes)]
+        # And the marker of the background compilation (mlp.runtime.precompile), which
+        # then runs again.
+        paths = [path for path in location.iterdir()
+                 if path.name.endswith(suffixes) or path.name.startswith("precompiled-")]
     except OSError:
         return
     for path in paths:

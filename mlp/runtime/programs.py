@@ -27,9 +27,9 @@ from pathlib import Path
 
 from mlp import engine
 from mlp.graph import builders
-from mlp.runtime import program_files
+from mlp.runtime import precompile, program_files
 
-__all__ = ["program", "counts", "clear_cache", "Program", "MEMORY_LIMIT"]
+__all__ = ["program", "counts", "clear_cache", "source_digest", "Program", "MEMORY_LIMIT"]
 
 # LLVM's optimisation level for XLA's own kernels: 1 instead of 3 compiles a training
 # program a fifth faster (the first fit's largest cost) and runs as fast, because the
@@ -116,7 +116,7 @@ def clear_cache(disk=True):
 
 
 @functools.cache
-def _source_digest():
+def source_digest():
     # Every source file of the package, the engine's versions, the device and XLA's
     # flags: any change to mlp or its engine makes new file names, so a stale program
     # is never loaded. Computed on first compile: the device starts JAX's backends.
@@ -207,7 +207,7 @@ class Program:
     def _compile(self, arguments, shapes):
         _, structure, leaves = shapes
         described = (str(structure), tuple((shape, str(dtype)) for shape, dtype in leaves))
-        digest = hashlib.sha256(repr((_source_digest(), self.name, described)).encode()).hexdigest()
+        digest = hashlib.sha256(repr((source_digest(), self.name, described)).encode()).hexdigest()
         path = program_files.folder() / f"{digest}{program_files.SUFFIX}"
         compiled = self._load(path) if self.saveable else None
         if compiled is None:
@@ -218,6 +218,7 @@ class Program:
             _COUNTS["compiles"] += 1
             if self.saveable:
                 _save(path, compiled)
+                _start_precompiling()
         return compiled
 
     @staticmethod
@@ -231,6 +232,13 @@ class Program:
             return None
         _COUNTS["loaded"] += 1
         return compiled
+
+
+@functools.cache
+def _start_precompiling():
+    # Once per process, at its first compile: the default estimators' programs of other
+    # shapes are then compiled in the background (mlp.runtime.precompile).
+    precompile.start(program_files.folder(), source_digest())
 
 
 def _save(path, compiled):

@@ -142,7 +142,7 @@ class BaseMultilayerPerceptron(MultilayerPerceptronParameters, CallbackSupportMi
         dtype = self._network_dtype(X) if network is None else network.dtype
         self._check_range_of_parameters(dtype)
         if validation is not None:
-            training = (padded_matrix(X, dtype), targets, weights)
+            training = (self._training_matrix(X, dtype), targets, weights)
             validation = self._validation_set(*validation, dtype)
         else:
             theirs = [*architecture[:-1], self._scikit_learn_outputs(architecture[-1])]
@@ -195,7 +195,7 @@ class BaseMultilayerPerceptron(MultilayerPerceptronParameters, CallbackSupportMi
         and its row count ``n``): the split is made on row numbers, not on copies of
         ``X``."""
         if not self._uses_early_stopping() or incremental:
-            return (padded_matrix(X, dtype), targets, weights), None
+            return (self._training_matrix(X, dtype), targets, weights), None
         # train_test_split draws the same rows for row numbers as for the arrays, from
         # the random state scikit-learn's split draws from.
         random_state = split_random_state(self.random_state, scikit_learn_architecture)
@@ -207,12 +207,20 @@ class BaseMultilayerPerceptron(MultilayerPerceptronParameters, CallbackSupportMi
                 "The validation set is too small. Increase 'validation_fraction' "
                 "or the size of your dataset."
             )
-        training = (padded_matrix(X, dtype, rows=training_rows), targets[training_rows],
+        training = (self._training_matrix(X, dtype, training_rows), targets[training_rows],
                     None if weights is None else weights[training_rows])
         X_val, n_val = padded_matrix(X, dtype, rows=validation_rows)
         # The held-out rows keep their weights: scikit-learn weights the validation score.
-        return training, (X_val[:n_val], targets[validation_rows],
+        return training, (X_val[:n_val, :X.shape[1]], targets[validation_rows],
                           None if weights is None else weights[validation_rows])
+
+    def _training_matrix(self, X, dtype, rows=None):
+        """The padded training matrix of ``X``'s ``rows`` (all by default), given
+        spare zero rows when training takes minibatches (mlp.runtime.shapes)."""
+        count = X.shape[0] if rows is None else len(rows)
+        size = min(200, count) if self.batch_size == "auto" else self.batch_size
+        minibatches = self.solver != "lbfgs" and size < count
+        return padded_matrix(X, dtype, rows=rows, minibatches=minibatches)
 
     def _stratify(self, targets):
         return None

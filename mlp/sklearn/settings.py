@@ -71,7 +71,9 @@ def data_for(network, training, scorer):
     if scorer is not None:
         X_val, y_val = scorer.validation_data
         y_val = network_targets(network, y_val, X_val.shape[0], name="validation_data[1]")
-    return TrainingData(matrix[:n_samples], targets, weights, X_val, y_val, padded_inputs=matrix)
+    # The rows and the network's own columns (the matrix has spare ones, mlp.runtime.shapes).
+    inputs = matrix[:n_samples, :network.architecture[0]]
+    return TrainingData(inputs, targets, weights, X_val, y_val, padded_inputs=matrix)
 
 
 def training_arguments(estimator, *, n_samples, weights, incremental, scorer, callback):

@@ -1,0 +1,71 @@
+"""The background compilation of the default estimators' programs (mlp.runtime.precompile):
+a later fit of a new table in the same buckets loads its program instead of compiling."""
+
+import subprocess
+import sys
+import time
+
+import numpy
+import pytest
+
+import mlp
+from mlp import engine
+from mlp.runtime import precompile, program_files, programs
+
+pytestmark = pytest.mark.skipif(engine.jax is None, reason="Theano's programs are not saved")
+
+ONE_SHAPE = [("classifier", 1000, 8, 2)]
+
+
+def _wait_until_gone(path, seconds=300):
+    started = time.monotonic()
+    while path.exists() and time.monotonic() - started < seconds:
+        time.sleep(0.2)
+
+
+def test_a_new_table_loads_the_program_compiled_in_the_background(tmp_path, monkeypatch):
+    monkeypatch.setenv("MLP_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("MLP_PRECOMPILE", "1")
+    folder = program_files.folder()
+    digest = programs.source_digest()
+    assert precompile.start(folder, digest, ONE_SHAPE)
+    # Running: a second start does nothing.
+    assert not precompile.start(folder, digest, ONE_SHAPE)
+    _wait_until_gone(folder / "precompiling.lock")
+    assert list(folder.glob("precompiled-*")) and list(folder.glob("*.executable"))
+    # Done for this version of mlp: it does not start again.
+    assert not precompile.start(folder, digest, ONE_SHAPE)
+    # Another process, a table of 7 columns, two classes and 700 rows: loaded, not compiled.
+    code = ("import numpy, mlp; from mlp.runtime import programs; "
+            "rng = numpy.random.default_rng(0); X = rng.normal(size=(700, 7)); "
+            "mlp.MLPClassifier(max_iter=2).fit(X, X[:, 0] > 0); print(programs.counts())")
+    environment = {"MLP_CACHE_DIR": str(tmp_path), "MLP_PRECOMPILE": "0"}
+    completed = subprocess.run([sys.executable, "-W", "ignore", "-c", code], capture_output=True,
+                               text=True, check=True, env={**__import__("os").environ, **environment})
+    counts = eval(completed.stdout.strip().splitlines()[-1])  # noqa: S307 - our own dict
+    assert counts["compiles"] == 0 and counts["loaded"] == 1
+
+
+def test_it_is_off_with_mlp_precompile_0_and_clear_cache_lets_it_run_again(tmp_path, monkeypatch):
+    monkeypatch.setenv("MLP_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("MLP_PRECOMPILE", "0")
+    assert not precompile.enabled()
+    assert not precompile.start(program_files.folder(), "0" * 64, ONE_SHAPE)
+    monkeypatch.setenv("MLP_PRECOMPILE", "1")
+    folder = program_files.folder()
+    folder.mkdir(parents=True)
+    (folder / f"precompiled-{'0' * 16}").write_text("")
+    assert not precompile.start(folder, "0" * 64, ONE_SHAPE)
+    mlp.clear_cache()
+    assert not list(folder.glob("precompiled-*"))
+
+
+def test_the_default_shapes_are_what_default_fits_compile(tmp_path, monkeypatch):
+    monkeypatch.setenv("MLP_CACHE_DIR", str(tmp_path))
+    mlp.clear_cache(disk=False)
+    assert precompile.run([("regressor", 1000, 16, 0)]) == 1
+    before = programs.counts()
+    rng = numpy.random.default_rng(0)
+    X = rng.normal(size=(3000, 11))
+    mlp.MLPRegressor(max_iter=3).fit(X, X[:, 0])
+    assert programs.counts()["compiles"] == before["compiles"]
