@@ -1,5 +1,6 @@
-"""The background compilation of the default estimators' programs (mlp.runtime.precompile):
-a later fit of a new table in the same buckets loads its program instead of compiling."""
+"""The background compilation of the default estimators' programs (mlp.runtime.precompile
+starts mlp.sklearn.precompile): a later fit of a new table in the same buckets loads its
+program instead of compiling it."""
 
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import pytest
 import mlp
 from mlp import engine
 from mlp.runtime import precompile, program_files, programs
+from mlp.sklearn.precompile import run
 
 pytestmark = pytest.mark.skipif(engine.jax is None, reason="Theano's programs are not saved")
 
@@ -63,7 +65,7 @@ def test_it_is_off_with_mlp_precompile_0_and_clear_cache_lets_it_run_again(tmp_p
 def test_the_default_shapes_are_what_default_fits_compile(tmp_path, monkeypatch):
     monkeypatch.setenv("MLP_CACHE_DIR", str(tmp_path))
     mlp.clear_cache(disk=False)
-    assert precompile.run([("regressor", 1000, 16, 0)]) == 1
+    assert run([("regressor", 1000, 16, 0)]) == 1
     before = programs.counts()
     rng = numpy.random.default_rng(0)
     X = rng.normal(size=(3000, 11))
