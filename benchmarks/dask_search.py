@@ -98,13 +98,14 @@ def _child(library, backend, first_fit):
 
 def run_child(library, backend, cache_folder, first_fit=False, base=None):
     """One measurement in a new client process whose caches live in ``cache_folder``."""
-    from benchmarks.first_fit import child_environment
+    from benchmarks.first_fit import child_environment, wait_for_background_compilation
 
     command = [sys.executable, "-m", "benchmarks.dask_search", "--child", library, "--backend", backend]
     if first_fit:
         command.append("--first-fit")
     completed = subprocess.run(command, cwd=ROOT, env=child_environment(cache_folder, base),
                                capture_output=True, text=True, timeout=1800, check=False)
+    wait_for_background_compilation(cache_folder)
     if completed.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} exited with {completed.returncode}:\n"
                            f"{completed.stderr[-3000:]}")

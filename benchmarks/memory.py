@@ -116,12 +116,13 @@ def run_child(case, data_format, rows, features, cache_folder, base=None):
     RuntimeError
         When the child fails; the message ends with its standard error.
     """
-    from benchmarks.first_fit import child_environment, parse_child_output
+    from benchmarks.first_fit import child_environment, parse_child_output, wait_for_background_compilation
 
     command = [sys.executable, "-m", "benchmarks.memory", "--child", case, "--format", data_format,
                "--rows", str(rows), "--features", str(features)]
     completed = subprocess.run(command, cwd=ROOT, env=child_environment(cache_folder, base),
                                capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False)
+    wait_for_background_compilation(cache_folder)
     if completed.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} exited with {completed.returncode}:\n"
                            f"{completed.stderr[-3000:]}")
