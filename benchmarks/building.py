@@ -63,6 +63,9 @@ def measure_in_subprocess(architecture, activation, dtype):
                ",".join(map(str, architecture)), "--activation", activation, "--dtype", dtype]
     environment = dict(os.environ)
     environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), environment.get("PYTHONPATH")]))
+    # No background compilation (mlp.runtime.precompile): it would still be running in
+    # the processes measured next.
+    environment["MLP_PRECOMPILE"] = "0"
     result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=environment,
                             timeout=900, check=False)
     if result.returncode != 0:

@@ -10,6 +10,7 @@ the machine's real speed, run it as
 """
 
 import argparse
+import os
 import sys
 import time
 import warnings
@@ -23,6 +24,7 @@ from benchmarks import (
     first_fit,
     machine,
     memory,
+    new_shapes,
     report,
     run_estimator,
     run_mlp,
@@ -52,12 +54,17 @@ def _arguments(argv):
                         "cold and warm compile caches (default: on, off with --quick)")
     parser.add_argument("--first-fit-repeats", type=int, default=None,
                         help="processes per first-fit case and cache state (default 3, quick 1)")
+    parser.add_argument("--new-shapes", action=argparse.BooleanOptionalAction, default=None,
+                        help="first fits of 13 real tables of new shapes, mlp and scikit-learn, "
+                        "empty and filled caches (default: on, off with --quick)")
     parser.add_argument("--memory", action=argparse.BooleanOptionalAction, default=None,
                         help="peak memory of a 100,000 x 256 float32 fit, mlp and scikit-learn, in "
                         "fresh processes (default: on, off with --quick)")
     arguments = parser.parse_args(argv)
     if arguments.memory is None:
         arguments.memory = not arguments.quick
+    if arguments.new_shapes is None:
+        arguments.new_shapes = not arguments.quick
     if arguments.repeats is None:
         arguments.repeats = 1 if arguments.quick else 3
     if arguments.warmup is None:
@@ -121,10 +128,19 @@ def main(argv=None):
         cases = None if not arguments.no_torch else [name for name in first_fit.CASES
                                                        if name != run_torch.NAME]
         first_fit_result = first_fit.measure(arguments.first_fit_repeats, cases, log=log)
+    new_shapes_result = None
+    if arguments.new_shapes:
+        from benchmarks.tabular_data import TABLES
+
+        log("first fits of new table shapes (fresh processes)")
+        new_shapes_result = new_shapes.measure(list(TABLES), log=log)
     memory_result = None
     if arguments.memory:
         log("peak memory of a large fit (fresh processes)")
         memory_result = memory.measure(log=log)
+    # The in-process timings start no background compilation (mlp.runtime.precompile),
+    # which would run beside them; the fresh processes above had it as a user has.
+    os.environ["MLP_PRECOMPILE"] = "0"
     results, n_train = {}, {}
     for task in chosen:
         log(f"{task.name}: {task.title}")
@@ -140,7 +156,7 @@ def main(argv=None):
             "load": (load_at_start, machine.load_average() or 0.0),
             "wall_seconds": time.perf_counter() - started}
     text = report.markdown(info, chosen, n_train, results, gemm, build_rows, first_fit_result,
-                           memory_result)
+                           memory_result, new_shapes_result)
     Path(arguments.output).parent.mkdir(parents=True, exist_ok=True)
     Path(arguments.output).write_text(text)
     report.chart(arguments.chart, chosen, results)

@@ -283,7 +283,26 @@ def memory_section(memory):
     return lines + [""]
 
 
-def markdown(info, tasks, n_train, results, gemm, building, first_fit=None, memory=None):
+def new_shapes_section(new_shapes):
+    """The section of :func:`benchmarks.new_shapes.measure`'s results (none when None)."""
+    if new_shapes is None:
+        return []
+    from benchmarks.new_shapes import report as new_shapes_report
+
+    table, _ = new_shapes_report(new_shapes)
+    return ["## First fit of each new table shape (`python -m benchmarks.new_shapes`)", "",
+            "The default `MLPClassifier` / `MLPRegressor` on 13 real tables behind the usual "
+            "pipeline (impute, scale, one-hot; fitted first, not timed), one after another; "
+            "scikit-learn's in a process of its own. Empty caches: one fresh process with an "
+            "empty cache folder fits every table in turn (mlp's background compilation "
+            "starting at its first compile). Other shapes cached: each table in a fresh "
+            "process whose folder holds only the programs the other tables need. Ratios are "
+            "scikit-learn's fit seconds over mlp's: above 1, mlp's fit is faster.", "",
+            table, ""]
+
+
+def markdown(info, tasks, n_train, results, gemm, building, first_fit=None, memory=None,
+             new_shapes=None):
     """The whole report as Markdown text.
 
     Parameters
@@ -306,10 +325,13 @@ def markdown(info, tasks, n_train, results, gemm, building, first_fit=None, memo
         :func:`benchmarks.first_fit.measure`; None when not measured.
     memory : dict, optional
         :func:`benchmarks.memory.measure`; None when not measured.
+    new_shapes : dict, optional
+        :func:`benchmarks.new_shapes.measure`; None when not measured.
     """
     peers = [library for library in results[tasks[0].name] if library != BASELINE]
     peak = {dtype: max(values.values()) for dtype, values in _gemm_tables(gemm)["peak"].items()}
-    lines = _header(info) + _summary(tasks, results, peers) + first_fit_section(first_fit)
+    lines = (_header(info) + _summary(tasks, results, peers) + first_fit_section(first_fit)
+             + new_shapes_section(new_shapes))
     lines += ["## Per task", "", "Build: mlp `initialize()` plus compiling its training program "
               "(or loading it from the cache), run on stand-in data of the task's size (freed "
               "again: training copies its own); PyTorch: model and optimizer; the scikit-learn style "

@@ -116,13 +116,15 @@ class BaseTabular(BaseEstimator):
         )
 
     def _batch_size(self, n_rows, early_stopping):
-        """Rows per step, at most the training rows: ``"auto"`` is 256, or a tenth of
-        the training rows (at least 16) on a small table, so that even there an epoch
-        takes about ten steps."""
+        """Rows per step, at most the training rows: ``"auto"`` is 256, or on a small
+        table the power of two at most a tenth of the training rows (at least 16), so
+        that even there an epoch takes about ten steps, and tables of different sizes
+        share their compiled programs."""
         n_training = n_rows - int(numpy.ceil(n_rows * self.validation_fraction)) if early_stopping else n_rows
         n_training = max(n_training, 1)
         if self.batch_size == "auto":
-            return min(256, max(16, n_training // 10), n_training)
+            tenth = max(16, n_training // 10)
+            return min(256, 1 << (tenth.bit_length() - 1), n_training)
         return min(int(self.batch_size), n_training)
 
     def _can_hold_out(self, targets):

@@ -34,8 +34,9 @@ class TabularClassifier(ClassifierMixin, BaseTabular):
     alpha : float, default=0.0001
         L2 penalty (weight decay) on the weights.
     batch_size : int or "auto", default="auto"
-        Rows per step (at most the training rows); ``"auto"`` is 256, or a tenth of
-        the training rows (at least 16) on a table of fewer than 2,560 of them.
+        Rows per step (at most the training rows); ``"auto"`` is 256, or the power
+        of two at most a tenth of the training rows (at least 16) on a table of fewer
+        than 2,560 of them.
     max_iter : int, default=200
         Most epochs.
     validation_fraction : float, default=0.2
