@@ -2,6 +2,8 @@
 starts mlp.sklearn.precompile): a later fit of a new table in the same buckets loads its
 program instead of compiling it."""
 
+import json
+import os
 import subprocess
 import sys
 import time
@@ -40,11 +42,12 @@ def test_a_new_table_loads_the_program_compiled_in_the_background(tmp_path, monk
     # Another process, a table of 7 columns, two classes and 700 rows: loaded, not compiled.
     code = ("import numpy, mlp; from mlp.runtime import programs; "
             "rng = numpy.random.default_rng(0); X = rng.normal(size=(700, 7)); "
-            "mlp.MLPClassifier(max_iter=2).fit(X, X[:, 0] > 0); print(programs.counts())")
+            "mlp.MLPClassifier(max_iter=2).fit(X, X[:, 0] > 0); "
+            "import json; print(json.dumps(programs.counts()))")
     environment = {"MLP_CACHE_DIR": str(tmp_path), "MLP_PRECOMPILE": "0"}
     completed = subprocess.run([sys.executable, "-W", "ignore", "-c", code], capture_output=True,
-                               text=True, check=True, env={**__import__("os").environ, **environment})
-    counts = eval(completed.stdout.strip().splitlines()[-1])  # noqa: S307 - our own dict
+                               text=True, check=True, env={**os.environ, **environment})
+    counts = json.loads(completed.stdout.strip().splitlines()[-1])
     assert counts["compiles"] == 0 and counts["loaded"] == 1
 
 

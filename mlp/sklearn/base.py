@@ -33,7 +33,7 @@ from mlp.sklearn.parameters import (
 from mlp.sklearn.results import kept_score, print_stop, store_results
 from mlp.sklearn.scoring import ValidationScorer, check_scoring_parameter
 from mlp.sklearn.seeds import seeds
-from mlp.sklearn.settings import data_for, settings_for
+from mlp.sklearn.settings import data_for, rows_per_step, settings_for
 from mlp.sklearn.state import unchanged_on_error
 from mlp.training.loop import train
 
@@ -218,8 +218,7 @@ class BaseMultilayerPerceptron(MultilayerPerceptronParameters, CallbackSupportMi
         """The padded training matrix of ``X``'s ``rows`` (all by default), given
         spare zero rows when training takes minibatches (mlp.runtime.shapes)."""
         count = X.shape[0] if rows is None else len(rows)
-        size = min(200, count) if self.batch_size == "auto" else self.batch_size
-        minibatches = self.solver != "lbfgs" and size < count
+        minibatches = self.solver != "lbfgs" and rows_per_step(self, count) < count
         return padded_matrix(X, dtype, rows=rows, minibatches=minibatches)
 
     def _stratify(self, targets):

@@ -11,7 +11,8 @@ from mlp.training.loop import TrainingData
 from mlp.training.settings import training_settings
 from mlp.validation import check_sample_weights
 
-__all__ = ["settings_for", "data_for", "training_arguments", "batch_size", "print_iteration"]
+__all__ = ["settings_for", "data_for", "training_arguments", "batch_size", "rows_per_step",
+           "print_iteration"]
 
 
 def print_iteration(epoch, logs):
@@ -21,17 +22,23 @@ def print_iteration(epoch, logs):
         print(f"Validation score: {logs['validation_score']:f}")
 
 
-def batch_size(estimator, n_samples):
-    """Rows per step: ``"auto"`` is ``min(200, n_samples)``; larger is clipped, warning
-    as scikit-learn does."""
+def rows_per_step(estimator, n_samples):
+    """Rows per step, without a warning: ``"auto"`` is ``min(200, n_samples)``, larger
+    is clipped to ``n_samples``."""
     if estimator.batch_size == "auto":
         return min(200, n_samples)
-    if estimator.batch_size > n_samples:
+    return int(numpy.clip(estimator.batch_size, 1, n_samples))
+
+
+def batch_size(estimator, n_samples):
+    """:func:`rows_per_step`, warning as scikit-learn does when ``batch_size`` is
+    clipped."""
+    if estimator.batch_size != "auto" and estimator.batch_size > n_samples:
         warnings.warn(
             "Got `batch_size` less than 1 or larger than sample size. It is going to be clipped",
             stacklevel=7,
         )
-    return int(numpy.clip(estimator.batch_size, 1, n_samples))
+    return rows_per_step(estimator, n_samples)
 
 
 def settings_for(estimator, network, *, n_samples, weights, incremental, scorer, callback):
