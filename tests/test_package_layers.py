@@ -18,7 +18,8 @@ LAYERS = [
     ("mlp.network",),    # the seed's front end
     ("mlp.sklearn",),    # the scikit-learn estimators
     ("mlp.tabular",),    # the estimators for tables: preprocessing and tabular defaults
-    ("mlp.saving", "mlp.export"),  # mlp.save / mlp.load; mlp.to_onnx
+    ("mlp.saving", "mlp.export", "mlp.precompile"),  # mlp.save / mlp.load; mlp.to_onnx; both
+                                                     # lists of programs compiled ahead
     ("mlp",),            # the public names
 ]
 

@@ -1,6 +1,7 @@
 """The background compilation of the default estimators' programs (mlp.runtime.precompile
-starts mlp.sklearn.precompile): a later fit of a new table in the same buckets loads its
-program instead of compiling it."""
+starts mlp.precompile, which runs the drop-ins' list of mlp.sklearn.precompile and the
+tabular one of mlp.tabular.precompile): a later fit of a new table in the same buckets
+loads its programs instead of compiling them."""
 
 import json
 import os
@@ -15,6 +16,7 @@ import mlp
 from mlp import engine
 from mlp.runtime import precompile, program_files, programs
 from mlp.sklearn.precompile import run
+from mlp.tabular import precompile as tabular_precompile
 
 pytestmark = pytest.mark.skipif(engine.jax is None, reason="Theano's programs are not saved")
 
@@ -73,4 +75,44 @@ def test_the_default_shapes_are_what_default_fits_compile(tmp_path, monkeypatch)
     rng = numpy.random.default_rng(0)
     X = rng.normal(size=(3000, 11))
     mlp.MLPRegressor(max_iter=3).fit(X, X[:, 0])
+    assert programs.counts()["compiles"] == before["compiles"]
+
+
+def test_the_tabular_list_runs_apart_and_a_tabular_fit_then_loads_its_programs(tmp_path,
+                                                                               monkeypatch):
+    monkeypatch.setenv("MLP_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("MLP_PRECOMPILE", "1")
+    folder = program_files.folder()
+    digest = programs.source_digest()
+    shape = [("tabular_classifier", 1000, 16, 2)]
+    assert precompile.start(folder, digest, shape, programs="tabular")
+    # Its own lock: the drop-ins' list may run beside it.
+    assert precompile.lock_file(folder, "tabular").exists() and not (folder / precompile.LOCK).exists()
+    _wait_until_gone(precompile.lock_file(folder, "tabular"))
+    assert (folder / f"precompiled-tabular-{digest[:16]}").exists()
+    assert not list(folder.glob(f"precompiled-{digest[:16]}"))
+    assert not precompile.start(folder, digest, shape, programs="tabular")
+    # A table of 1,200 rows and 13 columns (16 in the bucket) in another process:
+    # its training and forward programs are loaded, none compiled.
+    code = ("import numpy, mlp, json; from mlp.runtime import programs; "
+            "rng = numpy.random.default_rng(0); X = rng.normal(size=(1200, 13)); "
+            "model = mlp.TabularClassifier(random_state=1).fit(X, X[:, 0] > 0); "
+            "model.predict(X[:240]); print(json.dumps(programs.counts()))")
+    environment = {"MLP_CACHE_DIR": str(tmp_path), "MLP_PRECOMPILE": "0"}
+    completed = subprocess.run([sys.executable, "-W", "ignore", "-c", code], capture_output=True,
+                               text=True, check=True, env={**os.environ, **environment})
+    counts = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert counts["compiles"] == 0 and counts["loaded"] == 2
+
+
+def test_the_tabular_shapes_are_what_default_tabular_fits_compile(tmp_path, monkeypatch):
+    monkeypatch.setenv("MLP_CACHE_DIR", str(tmp_path))
+    mlp.clear_cache(disk=False)
+    # A regressor of 4,000 rows: batches of 256, 800 rows held out (1,024 in the bucket).
+    assert tabular_precompile.run([("tabular_regressor", 4000, 8, 0)]) == 2
+    before = programs.counts()
+    rng = numpy.random.default_rng(0)
+    X = rng.normal(size=(4500, 6))
+    model = mlp.TabularRegressor(random_state=0, max_iter=3).fit(X, X[:, 0])
+    model.predict(X[:900])
     assert programs.counts()["compiles"] == before["compiles"]

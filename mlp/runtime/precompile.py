@@ -6,14 +6,15 @@ With sizes rounded up to buckets (:mod:`mlp.runtime.shapes`), the default
 columns and classes on a table of 201 to 4,095 rows, and per bucket of rows too on a
 smaller one. The first time a process of a user compiles a program, mlp starts ONE
 background process (:func:`start`), at the lowest priority, that compiles those of
-the common buckets (``mlp.sklearn.precompile``) into mlp's cache folder. A later fit
+the common buckets (``mlp.precompile``: the drop-ins' and the tabular estimators')
+into mlp's cache folder. A later fit
 of a new table, in this process or another, then loads its program instead of
 waiting for XLA.
 
 It runs once per version of mlp and its engine (a marker file in the folder says it
 is done, a lock file that it is running), writes only into mlp's own folder, and
 takes about half a second of one core per program. ``MLP_PRECOMPILE=0`` turns it
-off; ``python -m mlp.sklearn.precompile`` runs it in the foreground.
+off; ``python -m mlp.precompile`` runs it in the foreground.
 """
 
 import json
@@ -22,9 +23,10 @@ import subprocess
 import sys
 import time
 
-__all__ = ["start", "finish", "enabled", "LOCK"]
+__all__ = ["start", "finish", "enabled", "lock_file", "LOCK"]
 
-#: The lock file's name in the cache folder, there while a background process runs.
+#: The lock file's name in the cache folder, there while a background process compiles
+#: the drop-ins' programs (the tabular ones have their own, :func:`lock_file`).
 LOCK = "precompiling.lock"
 # A lock older than this is left by a process that died: it is taken over.
 _STALE_SECONDS = 600
@@ -35,26 +37,32 @@ def enabled():
     return os.environ.get("MLP_PRECOMPILE", "1").strip().lower() not in ("0", "false", "no", "off")
 
 
-def _marker(folder, digest):
-    return folder / f"precompiled-{digest[:16]}"
+def _marker(folder, digest, programs):
+    prefix = "precompiled-" if programs == "dropins" else f"precompiled-{programs}-"
+    return folder / f"{prefix}{digest[:16]}"
 
 
-def start(folder, digest, shapes=None):
-    """Start the background compilation into ``folder`` unless it is off, done for
-    this ``digest`` (mlp's source and engine) or already running; returns whether it
-    started. ``shapes``: those to compile (default
-    ``mlp.sklearn.precompile.DEFAULT_SHAPES``). Never raises: the background work is
-    only a head start."""
-    if not enabled() or _marker(folder, digest).exists():
+def lock_file(folder, programs="dropins"):
+    """The lock file of the background compilation of ``programs`` in ``folder``."""
+    return folder / (LOCK if programs == "dropins" else f"precompiling-{programs}.lock")
+
+
+def start(folder, digest, shapes=None, programs="dropins"):
+    """Start the background compilation of ``programs`` (a list of :mod:`mlp.precompile`:
+    ``"dropins"``, the default estimators', or ``"tabular"``) into ``folder`` unless it
+    is off, done for this ``digest`` (mlp's source and engine) or already running;
+    returns whether it started. ``shapes``: those to compile instead of the list's.
+    Never raises: the background work is only a head start."""
+    if not enabled() or _marker(folder, digest, programs).exists():
         return False
-    lock = folder / LOCK
+    lock = lock_file(folder, programs)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         if lock.exists() and time.time() - lock.stat().st_mtime < _STALE_SECONDS:
             return False
         lock.write_text(str(os.getpid()))
         environment = dict(os.environ, MLP_PRECOMPILE="0")
-        command = [sys.executable, "-m", "mlp.sklearn.precompile", "--background"]
+        command = [sys.executable, "-m", "mlp.precompile", "--background", "--programs", programs]
         if shapes is not None:
             command += ["--shapes", json.dumps([list(shape) for shape in shapes])]
         subprocess.Popen(command, env=environment, stdin=subprocess.DEVNULL,
@@ -65,11 +73,12 @@ def start(folder, digest, shapes=None):
     return True
 
 
-def finish(folder, digest, done):
-    """End a background compilation: mark it ``done`` for ``digest``, remove the lock."""
+def finish(folder, digest, done, programs="dropins"):
+    """End a background compilation of ``programs``: mark it ``done`` for ``digest``,
+    remove its lock."""
     try:
         if done:
-            _marker(folder, digest).write_text("")
-        (folder / LOCK).unlink()
+            _marker(folder, digest, programs).write_text("")
+        lock_file(folder, programs).unlink()
     except OSError:
         pass

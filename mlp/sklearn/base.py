@@ -49,6 +49,11 @@ class BaseMultilayerPerceptron(MultilayerPerceptronParameters, CallbackSupportMi
     """Base of mlp's scikit-learn estimators; not for direct use (see ``MLPClassifier``
     and ``MLPRegressor``, whose docstrings describe the parameters)."""
 
+    # Beyond scikit-learn's parameters, set by a wrapping estimator (mlp.tabular) on its
+    # inner model, so that the drop-ins train as scikit-learn's: the share of a uniform
+    # target mixed into each class's (label smoothing).
+    _label_smoothing = 0.0
+
     # ------------------------------------------------------------------ fitting
     @with_callbacks
     @_fit_context(prefer_skip_nested_validation=True)
@@ -265,7 +270,7 @@ class BaseMultilayerPerceptron(MultilayerPerceptronParameters, CallbackSupportMi
         tasks = callbacks.epoch_tasks(network)
         settings = settings_for(self, network, n_samples=n_samples, weights=weights,
                                 incremental=incremental, scorer=scorer, callback=tasks)
-        data = data_for(network, training, scorer)
+        data = data_for(network, training, scorer, label_smoothing=self._label_smoothing)
         try:
             history = train(network.backend, data, settings, network.generator)
         except DivergenceError as error:

@@ -1,15 +1,12 @@
-"""The default estimators' programs, compiled ahead into mlp's disk cache
-(:mod:`mlp.runtime.precompile` says when, and starts this module in the background).
+"""The default drop-ins' programs, compiled ahead into mlp's disk cache
+(:mod:`mlp.precompile` runs this list and the tabular estimators',
+:mod:`mlp.runtime.precompile` says when).
 
 Each program is compiled by a one-epoch fit of the default ``MLPClassifier`` or
 ``MLPRegressor`` on a stand-in table of zeros, so it is exactly what a real fit of a
 table in the same buckets (:mod:`mlp.runtime.shapes`) compiles.
-``python -m mlp.sklearn.precompile`` runs it in the foreground.
 """
 
-import json
-import os
-import sys
 import warnings
 
 import numpy
@@ -59,32 +56,3 @@ def run(shapes=DEFAULT_SHAPES):
             warnings.simplefilter("ignore")
             estimator(max_iter=1, random_state=0).fit(*_stand_in(kind, rows, columns, classes))
     return programs.counts()["compiles"] - before
-
-
-def _background(shapes):
-    try:
-        os.nice(19)  # a user's own work always goes first
-    except OSError:
-        pass
-    from mlp.runtime import precompile, program_files, programs
-
-    folder, done = program_files.folder(), False
-    try:
-        run(shapes)
-        done = True
-    finally:
-        precompile.finish(folder, programs.source_digest(), done)
-
-
-def _main(arguments):
-    shapes = DEFAULT_SHAPES
-    if "--shapes" in arguments:
-        shapes = [tuple(shape) for shape in json.loads(arguments[arguments.index("--shapes") + 1])]
-    if "--background" in arguments:
-        _background(shapes)
-    else:
-        print(f"compiled {run(shapes)} programs")
-
-
-if __name__ == "__main__":
-    _main(sys.argv[1:])

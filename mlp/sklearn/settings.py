@@ -54,7 +54,7 @@ def settings_for(estimator, network, *, n_samples, weights, incremental, scorer,
     return settings
 
 
-def data_for(network, training, scorer):
+def data_for(network, training, scorer, label_smoothing=0.0):
     """The :class:`~mlp.training.loop.TrainingData` of ``network`` from the estimator's
     validated arrays: the targets become the network's (one-hot rows, indicators or
     values in its dtype), the padded ``X`` is handed on as it is (the one copy of the
@@ -69,9 +69,16 @@ def data_for(network, training, scorer):
         weights (or None).
     scorer : ValidationScorer or None
         Holds the validation rows, ``X_val`` already dense in the network's dtype.
+    label_smoothing : float in [0, 1), default 0
+        Share of each training target replaced by a uniform one: a one-hot row
+        becomes ``(1 - s) * row + s / n_classes``, an indicator ``(1 - s) * y + s / 2``
+        (classification only; the validation targets stay as they are).
     """
     (matrix, n_samples), targets, weights = training
     targets = network_targets(network, targets, n_samples)
+    if label_smoothing and network.output in ("softmax", "sigmoid"):
+        classes = targets.shape[1] if network.output == "softmax" else 2
+        targets = (1 - label_smoothing) * targets + label_smoothing / classes
     if weights is not None:
         weights = check_sample_weights(weights, n_samples, network.dtype)
     X_val = y_val = None

@@ -14,8 +14,10 @@ from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
+from mlp.runtime import programs
 from mlp.sklearn.parameters import ACTIVATIONS
 from mlp.sklearn.state import unchanged_on_error
+from mlp.tabular import precompile
 from mlp.tabular.preprocessing import TabularPreprocessor
 
 __all__ = ["BaseTabular"]
@@ -45,8 +47,8 @@ class BaseTabular(BaseEstimator):
     }
 
     def __init__(self, hidden_layer_sizes=(256, 256, 256), activation="relu", *,
-                 learning_rate_init=0.001, alpha=0.0001, batch_size="auto", max_iter=200,
-                 validation_fraction=0.2, n_iter_no_change=20, dropout=0.0, max_categories=64,
+                 learning_rate_init=0.001, alpha=0.01, batch_size="auto", max_iter=200,
+                 validation_fraction=0.2, n_iter_no_change=10, dropout=0.15, max_categories=64,
                  dtype="float32", random_state=None, verbose=False):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -91,7 +93,11 @@ class BaseTabular(BaseEstimator):
                                  f"but the target y is None.")
             targets = self._targets(y, matrix.shape[0])
             model = self._inner_class()(**self._inner_parameters(targets))
+            model._label_smoothing = getattr(self, "label_smoothing", 0.0)
+            compiles = programs.counts()["compiles"]
             model.fit(matrix, targets, sample_weight=sample_weight)
+            # The programs of other tables' shapes, compiled ahead in the background.
+            precompile.start_after_compiling(compiles)
             self.preprocessor_ = preprocessor
             self.model_ = model
             self.n_features_in_ = preprocessor.n_features_in_

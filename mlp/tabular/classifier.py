@@ -2,9 +2,12 @@
 DataFrame with numeric, boolean and categorical columns (missing values in any) goes in
 as it is."""
 
+import numbers
+
 import numpy
 from sklearn.base import ClassifierMixin
 from sklearn.utils import column_or_1d
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
 
 from mlp.sklearn.classifier import MLPClassifier
@@ -20,8 +23,8 @@ class TabularClassifier(ClassifierMixin, BaseTabular):
     ``fit`` learns the preprocessing of the table (:class:`TabularPreprocessor`: robust
     scaling with smooth clipping, missing-value indicators, one-hot categories with a
     column for unseen ones) and trains mlp's :class:`~mlp.MLPClassifier` on the result,
-    with Adam, early stopping on a stratified held-out share and the best epoch's
-    weights restored.
+    with Adam, label smoothing, dropout and an L2 penalty, early stopping on a
+    stratified held-out share and the best epoch's weights restored.
 
     Parameters
     ----------
@@ -31,8 +34,9 @@ class TabularClassifier(ClassifierMixin, BaseTabular):
         Hidden activation: ``"relu"``, ``"silu"``, ``"gelu"``, ``"tanh"``, ...
     learning_rate_init : float, default=0.001
         Adam's step size.
-    alpha : float, default=0.0001
-        L2 penalty (weight decay) on the weights.
+    alpha : float, default=0.01
+        L2 penalty (weight decay) on the weights, as scikit-learn's ``alpha`` (divided
+        by the batch's rows).
     batch_size : int or "auto", default="auto"
         Rows per step (at most the training rows); ``"auto"`` is 256, or the power
         of two at most a tenth of the training rows (at least 16) on a table of fewer
@@ -42,13 +46,18 @@ class TabularClassifier(ClassifierMixin, BaseTabular):
     validation_fraction : float, default=0.2
         Share of the rows held out to choose the best epoch. With fewer than 10 such
         rows (or a class of one row), training runs ``max_iter`` epochs without it.
-    n_iter_no_change : int, default=20
+    n_iter_no_change : int, default=10
         Epochs without improvement of the validation accuracy before training stops.
-    dropout : float, default=0.0
+    dropout : float, default=0.15
         Inverted dropout on every hidden layer while training.
     max_categories : int, default=64
         Most categories one-hot encoded per column; rarer ones share a column with
         missing and unseen categories.
+    label_smoothing : float in [0, 1), default=0.1
+        Share of a uniform target mixed into each training row's: the cross-entropy
+        is lowest at a probability of ``1 - label_smoothing + label_smoothing /
+        n_classes`` for the true class, so the network does not grow ever surer of
+        the training rows.
     dtype : {"float32", "float64"}, default="float32"
         Precision of the network.
     random_state : int, RandomState or None, default=None
@@ -79,6 +88,22 @@ class TabularClassifier(ClassifierMixin, BaseTabular):
     >>> TabularClassifier(random_state=0).fit(frame, labels).predict(frame[:4]).tolist()
     [0, 1, 0, 1]
     """
+
+    _parameter_constraints: dict = {
+        **BaseTabular._parameter_constraints,
+        "label_smoothing": [Interval(numbers.Real, 0, 1, closed="left")],
+    }
+
+    def __init__(self, hidden_layer_sizes=(256, 256, 256), activation="relu", *,
+                 learning_rate_init=0.001, alpha=0.01, batch_size="auto", max_iter=200,
+                 validation_fraction=0.2, n_iter_no_change=10, dropout=0.15, max_categories=64,
+                 label_smoothing=0.1, dtype="float32", random_state=None, verbose=False):
+        super().__init__(
+            hidden_layer_sizes, activation, learning_rate_init=learning_rate_init, alpha=alpha,
+            batch_size=batch_size, max_iter=max_iter, validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change, dropout=dropout, max_categories=max_categories,
+            dtype=dtype, random_state=random_state, verbose=verbose)
+        self.label_smoothing = label_smoothing
 
     def _inner_class(self):
         return MLPClassifier

@@ -21,20 +21,20 @@ class TabularRegressor(RegressorMixin, BaseTabular):
     stopping on a held-out share (its R^2) and the best epoch's weights restored;
     ``predict`` returns targets on their own scale.
 
-    The parameters are :class:`TabularClassifier`'s; ``n_iter_no_change`` counts epochs
-    without improvement of the validation R^2.
+    The parameters are :class:`TabularClassifier`'s but ``label_smoothing``;
+    ``n_iter_no_change`` counts epochs without improvement of the validation R^2.
 
     Parameters
     ----------
     hidden_layer_sizes : tuple of int, default=(256, 256, 256)
     activation : str, default="relu"
     learning_rate_init : float, default=0.001
-    alpha : float, default=0.0001
+    alpha : float, default=0.01
     batch_size : int or "auto", default="auto"
     max_iter : int, default=200
     validation_fraction : float, default=0.2
-    n_iter_no_change : int, default=20
-    dropout : float, default=0.0
+    n_iter_no_change : int, default=10
+    dropout : float, default=0.15
     max_categories : int, default=64
     dtype : {"float32", "float64"}, default="float32"
     random_state : int, RandomState or None, default=None

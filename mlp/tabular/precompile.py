@@ -1,0 +1,70 @@
+"""The tabular estimators' programs, compiled ahead into mlp's disk cache with the
+drop-ins' (:mod:`mlp.precompile` runs both lists, :mod:`mlp.runtime.precompile` says
+when).
+
+Each program is compiled by a one-epoch fit of the default ``TabularClassifier`` or
+``TabularRegressor`` on a stand-in table of zeros, so it is exactly what a real fit of
+a table in the same buckets compiles: the training program of its batch size (16 to
+256 rows, from the table's size) and columns, and the forward pass of its held-out
+rows, which predicting a test set of about the same size uses again.
+"""
+
+import functools
+import warnings
+
+import numpy
+
+__all__ = ["TABULAR_SHAPES", "run", "start_after_compiling"]
+
+# A table of these rows trains on batches of 256, 64, 128, 32 and 16 rows (a power of
+# two at most a tenth of its 80% of training rows), its 20% held out in the smaller of
+# the two buckets of rows such tables have.
+_ROWS_PER_BATCH_SIZE = (4000, 1000, 2000, 500, 300)
+_KINDS = (("tabular_classifier", 2), ("tabular_regressor", 0), ("tabular_classifier", 4))
+#: ``(kind, rows, columns, classes)`` in the order they are compiled, the most common
+#: first: tables of 16, 32, 8 and 24 encoded columns, then the other buckets to 64.
+TABULAR_SHAPES = tuple(
+    (kind, rows, columns, classes)
+    for columns in (16, 32, 8, 24, 64, 20, 48, 28, 40, 56, 4)
+    for rows in _ROWS_PER_BATCH_SIZE
+    for kind, classes in _KINDS
+)
+
+
+def run(shapes=TABULAR_SHAPES):
+    """Compile (or load) the programs of the default tabular estimators for ``shapes``
+    (as in :data:`TABULAR_SHAPES`) in this process. Returns how many it compiled."""
+    from mlp.runtime import programs
+    from mlp.tabular.classifier import TabularClassifier
+    from mlp.tabular.regressor import TabularRegressor
+
+    before = programs.counts()["compiles"]
+    for kind, rows, columns, classes in shapes:
+        X = numpy.zeros((rows, columns))
+        if kind == "tabular_regressor":
+            estimator, y = TabularRegressor, numpy.arange(rows, dtype=float)
+        else:
+            estimator, y = TabularClassifier, numpy.arange(rows) % classes
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = estimator(max_iter=1, random_state=0).fit(X, y)
+            # The test set's rows: a fifth of the table, as the held-out rows are.
+            model.predict(X[:rows // 5])
+    return programs.counts()["compiles"] - before
+
+
+@functools.cache
+def _start():
+    from mlp.runtime import precompile, program_files, programs
+
+    precompile.start(program_files.folder(), programs.source_digest(), programs="tabular")
+
+
+def start_after_compiling(compiles_before):
+    """Start the background compilation of :data:`TABULAR_SHAPES` (once per process)
+    when a tabular fit compiled programs: ``programs.counts()["compiles"]`` has grown
+    since ``compiles_before``. A user of the drop-ins alone never pays for it."""
+    from mlp.runtime import programs
+
+    if programs.counts()["compiles"] > compiles_before:
+        _start()
