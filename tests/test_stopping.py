@@ -55,6 +55,17 @@ def test_invscaling_follows_samples_seen(iris, quiet_train):
     assert history.learning_rate == pytest.approx([0.1, 0.1 / (n + 1) ** 0.5, 0.1 / (2 * n + 1) ** 0.5])
 
 
+def test_cosine_falls_from_alpha_to_zero_over_the_epochs(iris, quiet_train):
+    X_train, _, y_train, _ = iris
+    network = make_network([4, 8, 3], random_state=3)
+    history = quiet_train(network, X_train, y_train, alpha=0.1, epochs=4, batch_size=16,
+                          schedule="cosine", target_cost=0.0, patience=1000)
+    # Each epoch's rate, set after the one before: epoch t + 1 runs at
+    # alpha * (1 + cos(pi * t / 4)) / 2.
+    expected = [0.1 * (1 + numpy.cos(numpy.pi * t / 4)) / 2 for t in range(4)]
+    assert history.learning_rate == pytest.approx(expected)
+
+
 def test_early_stopping_restores_the_best_weights(iris, quiet_train):
     X_train, X_test, y_train, y_test = iris
     network = make_network([4, 30, 3], random_state=4)

@@ -162,3 +162,18 @@ def test_label_smoothing_bounds_the_probabilities():
     assert sure.min() > 0.99
     assert 0.85 < smoothed.max(axis=1).min() and smoothed.max() < 0.95
     assert (smoothed.argmax(axis=1) == y).all()
+
+
+def test_the_cosine_schedule_reaches_the_training_and_constant_does_not():
+    from mlp.sklearn.settings import training_arguments
+
+    frame, labels, _ = table()
+    options = dict(SMALL, max_iter=8, random_state=0)
+    cosine = mlp.TabularClassifier(**options).fit(frame, labels)
+    constant = mlp.TabularClassifier(learning_rate_schedule="constant", **options).fit(frame, labels)
+    arguments = dict(n_samples=100, weights=None, incremental=False, scorer=None, callback=None)
+    assert training_arguments(cosine.model_, **arguments)["schedule"] == "cosine"
+    assert training_arguments(constant.model_, **arguments)["schedule"] == "constant"
+    # The first epoch runs at the same rate, the next ones slower under the cosine.
+    assert cosine.model_.loss_curve_[0] == pytest.approx(constant.model_.loss_curve_[0])
+    assert not numpy.allclose(cosine.model_.coefs_[0], constant.model_.coefs_[0])

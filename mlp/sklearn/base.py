@@ -51,8 +51,10 @@ class BaseMultilayerPerceptron(MultilayerPerceptronParameters, CallbackSupportMi
 
     # Beyond scikit-learn's parameters, set by a wrapping estimator (mlp.tabular) on its
     # inner model, so that the drop-ins train as scikit-learn's: the share of a uniform
-    # target mixed into each class's (label smoothing).
+    # target mixed into each class's (label smoothing), and a learning-rate schedule of
+    # ``network.train`` for Adam (None: constant, as scikit-learn's).
     _label_smoothing = 0.0
+    _schedule = None
 
     # ------------------------------------------------------------------ fitting
     @with_callbacks

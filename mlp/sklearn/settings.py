@@ -147,6 +147,8 @@ def training_arguments(estimator, *, n_samples, weights, incremental, scorer, ca
         optimizer, momentum = "adam", 0.0
     if scorer is not None:
         arguments.update(early_stopping=True, validation_score=scorer.hook)
+    if estimator._schedule is not None and optimizer == "adam" and not incremental:
+        arguments["schedule"] = estimator._schedule
     if estimator.verbose:
         arguments["callback"] = _chain(print_iteration, callback)
     return dict(arguments, alpha=float(estimator.learning_rate_init),

@@ -34,6 +34,7 @@ class BaseTabular(BaseEstimator):
         "hidden_layer_sizes": ["array-like", Interval(numbers.Integral, 1, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "learning_rate_init": [Interval(numbers.Real, 0, None, closed="neither")],
+        "learning_rate_schedule": [StrOptions({"cosine", "constant"})],
         "alpha": [Interval(numbers.Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(numbers.Integral, 1, None, closed="left")],
         "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -47,12 +48,14 @@ class BaseTabular(BaseEstimator):
     }
 
     def __init__(self, hidden_layer_sizes=(256, 256, 256), activation="relu", *,
-                 learning_rate_init=0.001, alpha=0.01, batch_size="auto", max_iter=200,
-                 validation_fraction=0.2, n_iter_no_change=10, dropout=0.15, max_categories=64,
+                 learning_rate_init=0.001, learning_rate_schedule="cosine", alpha=0.01,
+                 batch_size="auto", max_iter=30, validation_fraction=0.2, n_iter_no_change=10,
+                 dropout=0.0, max_categories=64,
                  dtype="float32", random_state=None, verbose=False):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.learning_rate_init = learning_rate_init
+        self.learning_rate_schedule = learning_rate_schedule
         self.alpha = alpha
         self.batch_size = batch_size
         self.max_iter = max_iter
@@ -94,6 +97,7 @@ class BaseTabular(BaseEstimator):
             targets = self._targets(y, matrix.shape[0])
             model = self._inner_class()(**self._inner_parameters(targets))
             model._label_smoothing = getattr(self, "label_smoothing", 0.0)
+            model._schedule = self.learning_rate_schedule
             compiles = programs.counts()["compiles"]
             model.fit(matrix, targets, sample_weight=sample_weight)
             # The programs of other tables' shapes, compiled ahead in the background.

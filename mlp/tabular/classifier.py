@@ -23,8 +23,8 @@ class TabularClassifier(ClassifierMixin, BaseTabular):
     ``fit`` learns the preprocessing of the table (:class:`TabularPreprocessor`: robust
     scaling with smooth clipping, missing-value indicators, one-hot categories with a
     column for unseen ones) and trains mlp's :class:`~mlp.MLPClassifier` on the result,
-    with Adam, label smoothing, dropout and an L2 penalty, early stopping on a
-    stratified held-out share and the best epoch's weights restored.
+    with Adam on a cosine schedule, label smoothing and an L2 penalty, early stopping
+    on a stratified held-out share and the best epoch's weights restored.
 
     Parameters
     ----------
@@ -33,7 +33,11 @@ class TabularClassifier(ClassifierMixin, BaseTabular):
     activation : str, default="relu"
         Hidden activation: ``"relu"``, ``"silu"``, ``"gelu"``, ``"tanh"``, ...
     learning_rate_init : float, default=0.001
-        Adam's step size.
+        Adam's step size (at the first epoch).
+    learning_rate_schedule : {"cosine", "constant"}, default="cosine"
+        ``"cosine"``: after epoch ``t`` the step size is ``learning_rate_init *
+        (1 + cos(pi * t / max_iter)) / 2``, down to zero at the last epoch (as
+        RealMLP's schedules end, so the last epochs settle the weights).
     alpha : float, default=0.01
         L2 penalty (weight decay) on the weights, as scikit-learn's ``alpha`` (divided
         by the batch's rows).
@@ -41,14 +45,14 @@ class TabularClassifier(ClassifierMixin, BaseTabular):
         Rows per step (at most the training rows); ``"auto"`` is 256, or the power
         of two at most a tenth of the training rows (at least 16) on a table of fewer
         than 2,560 of them.
-    max_iter : int, default=200
-        Most epochs.
+    max_iter : int, default=30
+        Most epochs (the length of the cosine schedule).
     validation_fraction : float, default=0.2
         Share of the rows held out to choose the best epoch. With fewer than 10 such
         rows (or a class of one row), training runs ``max_iter`` epochs without it.
     n_iter_no_change : int, default=10
         Epochs without improvement of the validation accuracy before training stops.
-    dropout : float, default=0.15
+    dropout : float, default=0.0
         Inverted dropout on every hidden layer while training.
     max_categories : int, default=64
         Most categories one-hot encoded per column; rarer ones share a column with
@@ -95,11 +99,13 @@ class TabularClassifier(ClassifierMixin, BaseTabular):
     }
 
     def __init__(self, hidden_layer_sizes=(256, 256, 256), activation="relu", *,
-                 learning_rate_init=0.001, alpha=0.01, batch_size="auto", max_iter=200,
-                 validation_fraction=0.2, n_iter_no_change=10, dropout=0.15, max_categories=64,
+                 learning_rate_init=0.001, learning_rate_schedule="cosine", alpha=0.01,
+                 batch_size="auto", max_iter=30, validation_fraction=0.2, n_iter_no_change=10,
+                 dropout=0.0, max_categories=64,
                  label_smoothing=0.1, dtype="float32", random_state=None, verbose=False):
         super().__init__(
-            hidden_layer_sizes, activation, learning_rate_init=learning_rate_init, alpha=alpha,
+            hidden_layer_sizes, activation, learning_rate_init=learning_rate_init,
+            learning_rate_schedule=learning_rate_schedule, alpha=alpha,
             batch_size=batch_size, max_iter=max_iter, validation_fraction=validation_fraction,
             n_iter_no_change=n_iter_no_change, dropout=dropout, max_categories=max_categories,
             dtype=dtype, random_state=random_state, verbose=verbose)

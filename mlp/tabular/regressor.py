@@ -17,8 +17,9 @@ class TabularRegressor(RegressorMixin, BaseTabular):
 
     ``fit`` learns the preprocessing of the table (:class:`TabularPreprocessor`),
     standardises the targets (their mean and standard deviation are fitted attributes)
-    and trains mlp's :class:`~mlp.MLPRegressor` on the result, with Adam, early
-    stopping on a held-out share (its R^2) and the best epoch's weights restored;
+    and trains mlp's :class:`~mlp.MLPRegressor` on the result, with Adam on a cosine
+    schedule and an L2 penalty, early stopping on a held-out share (its R^2) and the
+    best epoch's weights restored;
     ``predict`` returns targets on their own scale.
 
     The parameters are :class:`TabularClassifier`'s but ``label_smoothing``;
@@ -29,12 +30,13 @@ class TabularRegressor(RegressorMixin, BaseTabular):
     hidden_layer_sizes : tuple of int, default=(256, 256, 256)
     activation : str, default="relu"
     learning_rate_init : float, default=0.001
+    learning_rate_schedule : {"cosine", "constant"}, default="cosine"
     alpha : float, default=0.01
     batch_size : int or "auto", default="auto"
-    max_iter : int, default=200
+    max_iter : int, default=30
     validation_fraction : float, default=0.2
     n_iter_no_change : int, default=10
-    dropout : float, default=0.15
+    dropout : float, default=0.0
     max_categories : int, default=64
     dtype : {"float32", "float64"}, default="float32"
     random_state : int, RandomState or None, default=None

@@ -66,11 +66,13 @@ _OPTIONS = """\
             L-BFGS through ``scipy.optimize.minimize``.
         beta_1, beta_2, epsilon : float
             Adam's decay rates and its denominator's offset.
-        schedule : {"constant", "reduce_on_plateau", "invscaling"}, default "constant"
+        schedule : {"constant", "reduce_on_plateau", "invscaling", "cosine"}, default "constant"
             ``"reduce_on_plateau"`` divides the learning rate by ``schedule_factor``
             when the monitored loss has not improved for ``schedule_patience`` epochs
             since the last change; ``"invscaling"`` sets it to
-            ``alpha / (samples_seen + 1) ** power_t`` after each epoch (scikit-learn's).
+            ``alpha / (samples_seen + 1) ** power_t`` after each epoch (scikit-learn's);
+            ``"cosine"`` to ``alpha * (1 + cos(pi * t / epochs)) / 2`` after epoch ``t``,
+            from ``alpha`` down to zero at the last epoch.
         schedule_factor : float > 1, default 10
         schedule_patience : int, default 10
         validation_data : tuple (X_val, y_val), optional
@@ -201,7 +203,8 @@ def training_settings(network, n_samples, has_validation, *, alpha=None, reg_lam
         beta_1=check_number("beta_1", beta_1, minimum=0, maximum=1, include_maximum=False),
         beta_2=check_number("beta_2", beta_2, minimum=0, maximum=1, include_maximum=False),
         epsilon=check_number("epsilon", epsilon, minimum=0, include_minimum=False, maximum=largest),
-        schedule=check_choice("schedule", schedule, ("constant", "reduce_on_plateau", "invscaling")),
+        schedule=check_choice("schedule", schedule,
+                              ("constant", "reduce_on_plateau", "invscaling", "cosine")),
         power_t=check_number("power_t", power_t, minimum=0),
         keep_optimizer_state=bool(keep_optimizer_state),
         schedule_factor=check_number("schedule_factor", schedule_factor, minimum=1,

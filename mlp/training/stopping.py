@@ -152,7 +152,7 @@ class Monitor:
         if self.early_stopping and monitored_loss < self.best_loss:
             self.best_values = self.backend.get_values()
         reason, _ = self._apply(epoch - 1, [monitored_loss], [train_loss], (samples,))
-        self._schedule(schedule_loss)
+        self._schedule(schedule_loss, epoch)
         return reason
 
     def after_epochs(self, epoch, losses, samples):
@@ -174,8 +174,13 @@ class Monitor:
             reason = "early_stopping"
         return reason, count
 
-    def _schedule(self, monitored_loss):
-        if self.settings.schedule == "invscaling":
+    def _schedule(self, monitored_loss, epoch):
+        if self.settings.schedule == "cosine":
+            # The next epoch's rate: half a cosine from alpha at the first epoch down
+            # to zero after the last one.
+            self.learning_rate = self.settings.alpha * 0.5 * (
+                1 + math.cos(math.pi * min(epoch, self.settings.epochs) / self.settings.epochs))
+        elif self.settings.schedule == "invscaling":
             self.learning_rate = self.settings.alpha / (self.samples_seen + 1) ** self.settings.power_t
         elif self.settings.schedule == "reduce_on_plateau":
             reason, _, _ = self.schedule_plateau.scan([monitored_loss], [monitored_loss])
