@@ -28,6 +28,7 @@ from benchmarks.tabular_data import TABLES
 from benchmarks.tabular_models import MODELS, build_model
 from benchmarks.tabular_report import markdown
 from benchmarks.tabular_split import error, split
+from mlp.runtime import programs
 
 __all__ = ["run", "main"]
 
@@ -42,13 +43,18 @@ def _fit_in_process(name, table, seed, max_rows, boosting_threads=None):
     # (32 s against 0.17 s with one thread on breast_cancer): its threads are limited.
     threads = (threadpool_limits(boosting_threads, user_api="openmp")
                if name == "HistGradientBoosting" and boosting_threads else nullcontext())
+    before = programs.counts()
     with warnings.catch_warnings(), threads:
         warnings.simplefilter("ignore")  # the drop-ins' ConvergenceWarning at max_iter
         start = time.perf_counter()
         model.fit(X_train, y_train)
         seconds = time.perf_counter() - start
         predicted = model.predict(X_test)
-    return {"error": error(task, y_test, predicted), "fit_seconds": seconds}
+    after = programs.counts()
+    # mlp's programs compiled (XLA) and loaded from its disk cache, fit and predict.
+    return {"error": error(task, y_test, predicted), "fit_seconds": seconds,
+            "compiles": after["compiles"] - before["compiles"],
+            "loaded": after["loaded"] - before["loaded"]}
 
 
 def _fit_pytabkit(python, table, seed, max_rows):
@@ -107,6 +113,12 @@ def main(arguments=None):
     results = run(options.tables, seeds, options.models, max_rows, pytabkit,
                   log=lambda line: print(line, file=sys.stderr, flush=True),
                   boosting_threads=options.boosting_threads)
+    for name in ("mlp.Tabular", "mlp.MLP+pipeline"):
+        rows = [row for row in results if row["model"] == name]
+        if rows:
+            notes.append(f"{name}: {sum(row['compiles'] for row in rows)} programs compiled, "
+                         f"{sum(row['loaded'] for row in rows)} loaded from mlp's disk cache "
+                         f"(its folder: $MLP_CACHE_DIR or ~/.cache/mlp).")
     if options.boosting_threads:
         notes.append(f"HistGradientBoosting ran on {options.boosting_threads} OpenMP thread(s) "
                      f"(--boosting-threads).")
