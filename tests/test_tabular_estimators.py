@@ -177,3 +177,12 @@ def test_the_cosine_schedule_reaches_the_training_and_constant_does_not():
     # The first epoch runs at the same rate, the next ones slower under the cosine.
     assert cosine.model_.loss_curve_[0] == pytest.approx(constant.model_.loss_curve_[0])
     assert not numpy.allclose(cosine.model_.coefs_[0], constant.model_.coefs_[0])
+
+
+def test_the_classifier_stops_on_the_held_out_cross_entropy():
+    frame, labels, _ = table()
+    model = mlp.TabularClassifier(**dict(SMALL, random_state=0)).fit(frame, labels)
+    # Scores are negated losses: the best is the largest, and below zero.
+    scores = model.model_.validation_scores_
+    assert model.model_.scoring == "loss" and max(scores) < 0
+    assert model.model_.best_validation_score_ == max(scores)

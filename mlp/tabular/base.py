@@ -49,7 +49,7 @@ class BaseTabular(BaseEstimator):
 
     def __init__(self, hidden_layer_sizes=(256, 256, 256), activation="relu", *,
                  learning_rate_init=0.001, learning_rate_schedule="cosine", alpha=0.01,
-                 batch_size="auto", max_iter=30, validation_fraction=0.2, n_iter_no_change=10,
+                 batch_size="auto", max_iter=30, validation_fraction=0.2, n_iter_no_change=5,
                  dropout=0.0, max_categories=64,
                  dtype="float32", random_state=None, verbose=False):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -120,6 +120,7 @@ class BaseTabular(BaseEstimator):
             batch_size=self._batch_size(n_rows, early_stopping),
             learning_rate_init=self.learning_rate_init,
             max_iter=self.max_iter, early_stopping=early_stopping,
+            scoring=self._early_stopping_scoring,
             validation_fraction=self.validation_fraction, n_iter_no_change=self.n_iter_no_change,
             dropout=self.dropout, dtype=self.dtype, random_state=self.random_state,
             verbose=self.verbose,
@@ -139,6 +140,10 @@ class BaseTabular(BaseEstimator):
 
     def _can_hold_out(self, targets):
         return True
+
+    # What early stopping watches on the held-out rows (the inner estimator's
+    # ``scoring``): None is scikit-learn's score (R^2 for the regressor).
+    _early_stopping_scoring = None
 
     # --------------------------------------------------------------- predicting
     def _matrix(self, X):

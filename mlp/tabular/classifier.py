@@ -24,7 +24,8 @@ class TabularClassifier(ClassifierMixin, BaseTabular):
     scaling with smooth clipping, missing-value indicators, one-hot categories with a
     column for unseen ones) and trains mlp's :class:`~mlp.MLPClassifier` on the result,
     with Adam on a cosine schedule, label smoothing and an L2 penalty, early stopping
-    on a stratified held-out share and the best epoch's weights restored.
+    on the cross-entropy of a stratified held-out share and the best epoch's weights
+    restored.
 
     Parameters
     ----------
@@ -50,8 +51,10 @@ class TabularClassifier(ClassifierMixin, BaseTabular):
     validation_fraction : float, default=0.2
         Share of the rows held out to choose the best epoch. With fewer than 10 such
         rows (or a class of one row), training runs ``max_iter`` epochs without it.
-    n_iter_no_change : int, default=10
-        Epochs without improvement of the validation accuracy before training stops.
+    n_iter_no_change : int, default=5
+        Epochs without improvement of the held-out rows' cross-entropy (its
+        unsmoothed labels) before training stops; the best epoch's weights are
+        restored.
     dropout : float, default=0.0
         Inverted dropout on every hidden layer while training.
     max_categories : int, default=64
@@ -100,7 +103,7 @@ class TabularClassifier(ClassifierMixin, BaseTabular):
 
     def __init__(self, hidden_layer_sizes=(256, 256, 256), activation="relu", *,
                  learning_rate_init=0.001, learning_rate_schedule="cosine", alpha=0.01,
-                 batch_size="auto", max_iter=30, validation_fraction=0.2, n_iter_no_change=10,
+                 batch_size="auto", max_iter=30, validation_fraction=0.2, n_iter_no_change=5,
                  dropout=0.0, max_categories=64,
                  label_smoothing=0.1, dtype="float32", random_state=None, verbose=False):
         super().__init__(
@@ -119,6 +122,10 @@ class TabularClassifier(ClassifierMixin, BaseTabular):
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         return y
+
+    # The held-out cross-entropy moves by less than a row's worth of accuracy: on small
+    # held-out sets it picks better epochs, and stops sooner (measured, docs/tabular.md).
+    _early_stopping_scoring = "loss"
 
     def _can_hold_out(self, targets):
         # The inner split is stratified for two classes: each needs two rows.
