@@ -29,6 +29,18 @@ def _wait_until_gone(path, seconds=300):
         time.sleep(0.2)
 
 
+def _counts_in_a_new_process(cache, table, work):
+    """``programs.counts()`` of a new process that draws ``X = table`` and runs ``work``,
+    with mlp's cache in ``cache`` and no background compilation of its own."""
+    code = (f"import json, numpy, mlp; from mlp.runtime import programs; "
+            f"rng = numpy.random.default_rng(0); X = {table}; {work}; "
+            f"print(json.dumps(programs.counts()))")
+    environment = {"MLP_CACHE_DIR": str(cache), "MLP_PRECOMPILE": "0"}
+    completed = subprocess.run([sys.executable, "-W", "ignore", "-c", code], capture_output=True,
+                               text=True, check=True, env={**os.environ, **environment})
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
 def test_a_new_table_loads_the_program_compiled_in_the_background(tmp_path, monkeypatch):
     monkeypatch.setenv("MLP_CACHE_DIR", str(tmp_path))
     monkeypatch.setenv("MLP_PRECOMPILE", "1")
@@ -42,14 +54,8 @@ def test_a_new_table_loads_the_program_compiled_in_the_background(tmp_path, monk
     # Done for this version of mlp: it does not start again.
     assert not precompile.start(folder, digest, ONE_SHAPE)
     # Another process, a table of 7 columns, two classes and 700 rows: loaded, not compiled.
-    code = ("import numpy, mlp; from mlp.runtime import programs; "
-            "rng = numpy.random.default_rng(0); X = rng.normal(size=(700, 7)); "
-            "mlp.MLPClassifier(max_iter=2).fit(X, X[:, 0] > 0); "
-            "import json; print(json.dumps(programs.counts()))")
-    environment = {"MLP_CACHE_DIR": str(tmp_path), "MLP_PRECOMPILE": "0"}
-    completed = subprocess.run([sys.executable, "-W", "ignore", "-c", code], capture_output=True,
-                               text=True, check=True, env={**os.environ, **environment})
-    counts = json.loads(completed.stdout.strip().splitlines()[-1])
+    counts = _counts_in_a_new_process(tmp_path, "rng.normal(size=(700, 7))",
+                                      "mlp.MLPClassifier(max_iter=2).fit(X, X[:, 0] > 0)")
     assert counts["compiles"] == 0 and counts["loaded"] == 1
 
 
@@ -94,14 +100,9 @@ def test_the_tabular_list_runs_apart_and_a_tabular_fit_then_loads_its_programs(t
     assert not precompile.start(folder, digest, shape, programs="tabular")
     # A table of 1,200 rows and 13 columns (16 in the bucket) in another process:
     # its training and forward programs are loaded, none compiled.
-    code = ("import numpy, mlp, json; from mlp.runtime import programs; "
-            "rng = numpy.random.default_rng(0); X = rng.normal(size=(1200, 13)); "
-            "model = mlp.TabularClassifier(random_state=1).fit(X, X[:, 0] > 0); "
-            "model.predict(X[:240]); print(json.dumps(programs.counts()))")
-    environment = {"MLP_CACHE_DIR": str(tmp_path), "MLP_PRECOMPILE": "0"}
-    completed = subprocess.run([sys.executable, "-W", "ignore", "-c", code], capture_output=True,
-                               text=True, check=True, env={**os.environ, **environment})
-    counts = json.loads(completed.stdout.strip().splitlines()[-1])
+    counts = _counts_in_a_new_process(
+        tmp_path, "rng.normal(size=(1200, 13))",
+        "mlp.TabularClassifier(random_state=1).fit(X, X[:, 0] > 0).predict(X[:240])")
     assert counts["compiles"] == 0 and counts["loaded"] == 2
 
 
