@@ -122,7 +122,7 @@ BAD = [
     ({"optimizer": "sgd"}, ValueError,
      r"`optimizer`.*adam.*lbfgs.*momentum.*nesterov.*Received: optimizer='sgd'"),
     ({"alpha": 0.0}, ValueError, r"`alpha`.*Received: alpha=0.0"),
-    ({"schedule": "cosine"}, ValueError, r"Received: schedule='cosine'"),
+    ({"schedule": "exponential"}, ValueError, r"Received: schedule='exponential'"),
     ({"schedule_factor": 1.0}, ValueError, r"Received: schedule_factor=1.0"),
     ({"beta_1": 1.0}, ValueError, r"Received: beta_1=1.0"),
     ({"sample_weight": -numpy.ones(4)}, ValueError, r"`sample_weight`.*Received: a weight of -1.0"),
