@@ -49,7 +49,7 @@ class BaseTabular(BaseEstimator):
 
     def __init__(self, hidden_layer_sizes=(256, 256, 256), activation="relu", *,
                  learning_rate_init=0.001, learning_rate_schedule="cosine", alpha=0.01,
-                 batch_size="auto", max_iter=30, validation_fraction=0.2, n_iter_no_change=5,
+                 batch_size="auto", max_iter=30, validation_fraction=0.2, n_iter_no_change=3,
                  dropout=0.0, max_categories=64,
                  dtype="float32", random_state=None, verbose=False):
         self.hidden_layer_sizes = hidden_layer_sizes

@@ -51,7 +51,7 @@ class TabularClassifier(ClassifierMixin, BaseTabular):
     validation_fraction : float, default=0.2
         Share of the rows held out to choose the best epoch. With fewer than 10 such
         rows (or a class of one row), training runs ``max_iter`` epochs without it.
-    n_iter_no_change : int, default=5
+    n_iter_no_change : int, default=3
         Epochs without improvement of the held-out rows' cross-entropy (its
         unsmoothed labels) before training stops; the best epoch's weights are
         restored.
@@ -103,7 +103,7 @@ class TabularClassifier(ClassifierMixin, BaseTabular):
 
     def __init__(self, hidden_layer_sizes=(256, 256, 256), activation="relu", *,
                  learning_rate_init=0.001, learning_rate_schedule="cosine", alpha=0.01,
-                 batch_size="auto", max_iter=30, validation_fraction=0.2, n_iter_no_change=5,
+                 batch_size="auto", max_iter=30, validation_fraction=0.2, n_iter_no_change=3,
                  dropout=0.0, max_categories=64,
                  label_smoothing=0.1, dtype="float32", random_state=None, verbose=False):
         super().__init__(

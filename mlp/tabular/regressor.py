@@ -35,7 +35,7 @@ class TabularRegressor(RegressorMixin, BaseTabular):
     batch_size : int or "auto", default="auto"
     max_iter : int, default=30
     validation_fraction : float, default=0.2
-    n_iter_no_change : int, default=5
+    n_iter_no_change : int, default=3
     dropout : float, default=0.0
     max_categories : int, default=64
     dtype : {"float32", "float64"}, default="float32"
