@@ -21,7 +21,10 @@ is a small share of a fit, and padding would cost time or memory at every step.
 Theano's programs (one compiled function per network) are never padded. Results
 differ from exact shapes only by rounding (the matrix products sum the same terms in
 another blocking), and each shape is a function of the data's shape alone, so one
-``random_state`` still gives one result. :func:`exact_shapes` turns the buckets off.
+``random_state`` still gives one result. :func:`exact_shapes` turns the buckets off;
+:func:`coarse_shapes` makes them wider (the tabular estimators' networks, where a few
+more zero columns and masked classes cost a step little and a compile saved is most of
+a first fit).
 """
 
 import contextlib
@@ -32,7 +35,7 @@ import numpy
 from mlp import engine
 
 __all__ = ["MASKED_LOGIT", "padded_columns", "padded_outputs", "padded_rows", "training_rows",
-           "prediction_rows", "exact_shapes", "bucketing"]
+           "prediction_rows", "exact_shapes", "coarse_shapes", "bucketing"]
 
 #: The bias of a padded output class: its logit is so far below any real one that its
 #: probability is exactly 0 in float32 and float64, yet finite (no 0 * inf).
@@ -51,6 +54,11 @@ _SMALL_MATRIX_BYTES = 32 * 2**20
 # blocks of vector width and a last, partial block by a path that rounds differently, so
 # without whole blocks a row's float32 prediction can change with its position.
 _PREDICTION_ROW_MULTIPLE = 16
+
+# Inside coarse_shapes: columns a power of two of at least this many, softmax and
+# sigmoid outputs at least this many (then a power of two), so that tables of 1 to 16
+# columns, and of 2 to 16 classes, share one program.
+_COARSE_MINIMUM = 16
 
 _SETTING = threading.local()
 
@@ -80,6 +88,38 @@ def exact_shapes():
         _SETTING.exact = before
 
 
+@contextlib.contextmanager
+def coarse_shapes():
+    """Inside this block (in this thread), networks created and data padded round
+    their columns and classes up to a power of two, at least 16 (instead of four
+    sizes per octave): fewer programs to compile for a stream of new tables, at the
+    cost of a few zero columns and masked classes in each step. A network keeps the
+    sizes it was created with, so it predicts the same outside the block.
+    :func:`exact_shapes` still wins inside it.
+
+    Examples
+    --------
+    >>> from mlp.runtime.shapes import coarse_shapes, padded_columns
+    >>> with coarse_shapes():
+    ...     padded_columns(20) in (20, 32)  # 20 on Theano, which never pads
+    True
+    """
+    before = getattr(_SETTING, "coarse", False)
+    _SETTING.coarse = True
+    try:
+        yield
+    finally:
+        _SETTING.coarse = before
+
+
+def _bucket(count):
+    """``count`` rounded up to its bucket: :func:`_quarter_octaves`, or inside
+    :func:`coarse_shapes` a power of two of at least 16."""
+    if getattr(_SETTING, "coarse", False):
+        return 1 << max(count - 1, _COARSE_MINIMUM - 1).bit_length()
+    return _quarter_octaves(count)
+
+
 def _quarter_octaves(count):
     """``count`` rounded up to a power of two up to 16, then to four sizes per octave."""
     if count <= 16:
@@ -92,7 +132,7 @@ def padded_columns(n_features):
     """The input columns a network of ``n_features`` inputs is compiled for."""
     if not bucketing() or n_features > _COLUMN_LIMIT:
         return n_features
-    return _quarter_octaves(n_features)
+    return _bucket(n_features)
 
 
 def padded_outputs(n_outputs, output, regularize_bias):
@@ -102,7 +142,7 @@ def padded_outputs(n_outputs, output, regularize_bias):
     if (not bucketing() or output not in ("softmax", "sigmoid") or regularize_bias
             or n_outputs > _COLUMN_LIMIT):
         return n_outputs
-    return _quarter_octaves(n_outputs)
+    return _bucket(n_outputs)
 
 
 def _fine_rows(count):

@@ -14,7 +14,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
-from mlp.runtime import programs
+from mlp.runtime import programs, shapes
 from mlp.sklearn.parameters import ACTIVATIONS
 from mlp.sklearn.state import unchanged_on_error
 from mlp.tabular import precompile
@@ -99,7 +99,10 @@ class BaseTabular(BaseEstimator):
             model._label_smoothing = getattr(self, "label_smoothing", 0.0)
             model._schedule = self.learning_rate_schedule
             compiles = programs.counts()["compiles"]
-            model.fit(matrix, targets, sample_weight=sample_weight)
+            # Wide buckets: a new table most often reuses a program compiled for an
+            # earlier one (mlp.runtime.shapes); the network keeps them when predicting.
+            with shapes.coarse_shapes():
+                model.fit(matrix, targets, sample_weight=sample_weight)
             # The programs of other tables' shapes, compiled ahead in the background.
             precompile.start_after_compiling(compiles)
             self.preprocessor_ = preprocessor
@@ -152,6 +155,13 @@ class BaseTabular(BaseEstimator):
         check_is_fitted(self)
         _check_feature_names(self, X, reset=False)
         return self.preprocessor_.transform(X)
+
+    def _predicted(self, method, X):
+        """``model_``'s ``method`` on ``X`` preprocessed, in the wide buckets of fit:
+        a network rebuilt after loading then runs the programs it was fitted with."""
+        matrix = self._matrix(X)
+        with shapes.coarse_shapes():
+            return getattr(self.model_, method)(matrix)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

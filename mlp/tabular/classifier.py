@@ -150,8 +150,7 @@ class TabularClassifier(ClassifierMixin, BaseTabular):
         -------
         ndarray (n_samples, n_classes)
         """
-        matrix = self._matrix(X)
-        return self.model_.predict_proba(matrix)
+        return self._predicted("predict_proba", X)
 
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`.
@@ -177,5 +176,4 @@ class TabularClassifier(ClassifierMixin, BaseTabular):
         -------
         ndarray (n_samples,)
         """
-        matrix = self._matrix(X)
-        return self.model_.predict(matrix)
+        return self._predicted("predict", X)

@@ -89,8 +89,7 @@ class TabularRegressor(RegressorMixin, BaseTabular):
         -------
         ndarray (n_samples,) or (n_samples, n_outputs)
         """
-        matrix = self._matrix(X)
-        standardised = self.model_.predict(matrix)
+        standardised = self._predicted("predict", X)
         if standardised.ndim == 1:
             return standardised * self.target_scale_[0] + self.target_mean_[0]
         return standardised * self.target_scale_ + self.target_mean_
