@@ -186,3 +186,46 @@ def test_the_classifier_stops_on_the_held_out_cross_entropy():
     scores = model.model_.validation_scores_
     assert model.model_.scoring == "loss" and max(scores) < 0
     assert model.model_.best_validation_score_ == max(scores)
+
+
+def _fit_recording_epochs(monkeypatch, make, frame, labels):
+    """Fit ``make()``, recording the network's parameters after every epoch."""
+    from mlp.sklearn import base
+
+    epochs, settings_for = [], base.settings_for
+
+    class Recorder:
+        reads_weights = True  # one epoch a compiled call: each epoch's own weights
+
+        def __init__(self, network):
+            self.network = network
+
+        def __call__(self, epoch, logs):
+            epochs.append([numpy.array(p.value) for p in self.network.backend.parameters])
+
+    def recording(estimator, network, **options):
+        return settings_for(estimator, network, **dict(options, callback=Recorder(network)))
+
+    monkeypatch.setattr(base, "settings_for", recording)
+    return make().fit(frame, labels), epochs
+
+
+@pytest.mark.parametrize("average", [True, False])
+def test_early_stopping_keeps_the_mean_of_the_weights_around_the_best_epoch(monkeypatch, average):
+    frame, labels, _ = table(600)
+    make = lambda: mlp.TabularClassifier(**dict(SMALL, random_state=0))  # noqa: E731
+    if average:
+        model, epochs = _fit_recording_epochs(monkeypatch, make, frame, labels)
+    else:
+        # Without it (as the drop-ins train) the best epoch's weights alone.
+        monkeypatch.setattr(mlp.TabularClassifier, "_average_around_best", False)
+        model, epochs = _fit_recording_epochs(monkeypatch, make, frame, labels)
+    scores = model.model_.validation_scores_
+    best = int(numpy.argmax(scores))
+    assert len(epochs) == len(scores) and 0 < best < len(scores) - 1
+    kept = [numpy.array(p.value) for p in model.model_._get_network().backend.parameters]
+    mean = [sum(parts) / 3 for parts in zip(*epochs[best - 1:best + 2])]
+    expected = mean if average else epochs[best]
+    for ours, theirs in zip(kept, expected):
+        numpy.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+    assert average == any(not numpy.allclose(k, a) for k, a in zip(kept, epochs[best]))

@@ -52,9 +52,11 @@ class BaseMultilayerPerceptron(MultilayerPerceptronParameters, CallbackSupportMi
     # Beyond scikit-learn's parameters, set by a wrapping estimator (mlp.tabular) on its
     # inner model, so that the drop-ins train as scikit-learn's: the share of a uniform
     # target mixed into each class's (label smoothing), and a learning-rate schedule of
-    # ``network.train`` for Adam (None: constant, as scikit-learn's).
+    # ``network.train`` for Adam (None: constant, as scikit-learn's), and whether early
+    # stopping keeps the mean of the weights around the best epoch.
     _label_smoothing = 0.0
     _schedule = None
+    _average_around_best = False
 
     # ------------------------------------------------------------------ fitting
     @with_callbacks

@@ -51,6 +51,7 @@ def settings_for(estimator, network, *, n_samples, weights, incremental, scorer,
     # scikit-learn's early stopping keeps the best epoch's weights when the loss
     # diverges later (its issue #29504); without validation rows a divergence raises.
     settings.divergence_ends_attempt = scorer is not None
+    settings.average_around_best = bool(estimator._average_around_best)
     return settings
 
 

@@ -108,6 +108,9 @@ class TrainingSettings:
     # scikit-learn's early stopping keeps its best weights so. Set by mlp.sklearn only;
     # the seed's train keeps its divergence guard.
     divergence_ends_attempt: bool = False
+    # Early stopping restores the mean of the weights of the best epoch and of the
+    # epochs just before and after it (those that exist), instead of the best's alone.
+    average_around_best: bool = False
 
 
 @dataclass

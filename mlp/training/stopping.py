@@ -126,6 +126,10 @@ class Monitor:
                                            settings.tol, follows_best=False)
         self.best_epoch = 0
         self.best_values = None
+        # With average_around_best: the weights of the epoch before the best one, of
+        # the one after it, and of the last epoch seen.
+        self.around_best = [None, None]
+        self.last_values = None
         self.learning_rate = settings.alpha
         self.samples_seen = 0
 
@@ -149,6 +153,8 @@ class Monitor:
         schedule_loss = monitored_loss
         if self.early_stopping and score is not None:
             monitored_loss = -score
+        if self.early_stopping and self.settings.average_around_best:
+            self._track_around_best(monitored_loss < self.best_loss)
         if self.early_stopping and monitored_loss < self.best_loss:
             self.best_values = self.backend.get_values()
         reason, _ = self._apply(epoch - 1, [monitored_loss], [train_loss], (samples,))
@@ -188,9 +194,28 @@ class Monitor:
                 self.learning_rate /= self.settings.schedule_factor
                 self.schedule_plateau.since_improvement = 0
 
+    def _track_around_best(self, new_best):
+        values = self.backend.get_values()
+        if new_best:
+            self.around_best = [self.last_values, None]
+        elif self.around_best[1] is None and self.best_values is not None:
+            self.around_best[1] = values
+        self.last_values = values
+
     def restore_best(self):
-        """Put back the weights of the best validation epoch (early stopping only)."""
-        if self.best_values is not None:
-            self.backend.set_values(self.best_values)
-            return True
-        return False
+        """Put back the weights of the best validation epoch (early stopping only); with
+        ``average_around_best``, the mean of its parameters and those of the epochs
+        just before and after it. An average of nearby points of one trajectory lies
+        lower in the same valley than its ends: it generalises better (stochastic
+        weight averaging, Izmailov et al., 2018; docs/tabular.md has the figures)."""
+        if self.best_values is None:
+            return False
+        values = self.best_values
+        neighbours = [other for other in self.around_best if other is not None]
+        if self.settings.average_around_best and neighbours:
+            count = len(self.backend.parameters)
+            means = [sum(parts[1:], parts[0]) / len(parts)
+                     for parts in zip(values[:count], *(other[:count] for other in neighbours))]
+            values = means + list(values[count:])
+        self.backend.set_values(values)
+        return True
