@@ -1,7 +1,8 @@
 """What ``TabularClassifier`` and ``TabularRegressor`` share: their parameters (the
 tabular defaults), the preprocessing of the table inside ``fit``, and the network
 trained by mlp's own ``MLPClassifier`` / ``MLPRegressor`` (the same compiled programs
-and caches), with early stopping on a held-out share and the best epoch restored.
+and caches), with early stopping on a held-out share and the mean of the weights of the
+best epoch and its two neighbours kept.
 
 A subclass says what differs: the inner estimator (``_inner_class``), how targets are
 checked and encoded (``_targets``) and what it predicts.
@@ -120,7 +121,7 @@ class BaseTabular(BaseEstimator):
 
     def _inner_parameters(self, targets):
         """The inner estimator's parameters: Adam, early stopping on a held-out share
-        (the best epoch's weights restored) when there are rows enough to hold out."""
+        (the weights around the best epoch kept) when there are rows enough to hold out."""
         n_rows = targets.shape[0]
         early_stopping = (n_rows * self.validation_fraction >= _MIN_VALIDATION_ROWS
                           and self._can_hold_out(targets))

@@ -24,8 +24,9 @@ class TabularClassifier(ClassifierMixin, BaseTabular):
     scaling with smooth clipping, missing-value indicators, one-hot categories with a
     column for unseen ones) and trains mlp's :class:`~mlp.MLPClassifier` on the result,
     with Adam on a cosine schedule, label smoothing and an L2 penalty, early stopping
-    on the cross-entropy of a stratified held-out share and the best epoch's weights
-    restored.
+    on the cross-entropy of a stratified held-out share, and the mean of the weights of
+    the best epoch and of the epochs just before and after it kept (stochastic weight
+    averaging around the best epoch: lower errors than the best epoch's alone).
 
     Parameters
     ----------
@@ -53,8 +54,8 @@ class TabularClassifier(ClassifierMixin, BaseTabular):
         rows (or a class of one row), training runs ``max_iter`` epochs without it.
     n_iter_no_change : int, default=3
         Epochs without improvement of the held-out rows' cross-entropy (its
-        unsmoothed labels) before training stops; the best epoch's weights are
-        restored.
+        unsmoothed labels) before training stops; the mean of the weights of the
+        best epoch and its two neighbours is kept.
     dropout : float, default=0.0
         Inverted dropout on every hidden layer while training.
     max_categories : int, default=64

@@ -19,7 +19,7 @@ class TabularRegressor(RegressorMixin, BaseTabular):
     standardises the targets (their mean and standard deviation are fitted attributes)
     and trains mlp's :class:`~mlp.MLPRegressor` on the result, with Adam on a cosine
     schedule and an L2 penalty, early stopping on a held-out share (its R^2) and the
-    best epoch's weights restored;
+    mean of the weights of the best epoch and its two neighbours kept;
     ``predict`` returns targets on their own scale.
 
     The parameters are :class:`TabularClassifier`'s but ``label_smoothing``;
