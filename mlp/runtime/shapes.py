@@ -70,6 +70,17 @@ def bucketing():
 
 
 @contextlib.contextmanager
+def _switched_on(setting):
+    """This thread's ``setting`` on inside the block, as it was after it."""
+    before = getattr(_SETTING, setting, False)
+    setattr(_SETTING, setting, True)
+    try:
+        yield
+    finally:
+        setattr(_SETTING, setting, before)
+
+
+@contextlib.contextmanager
 def exact_shapes():
     """Inside this block (in this thread), networks created and data padded use their
     exact sizes: each new shape compiles its own programs.
@@ -80,12 +91,8 @@ def exact_shapes():
     >>> with exact_shapes():
     ...     pass  # fit here to compare with the bucketed programs
     """
-    before = getattr(_SETTING, "exact", False)
-    _SETTING.exact = True
-    try:
+    with _switched_on("exact"):
         yield
-    finally:
-        _SETTING.exact = before
 
 
 @contextlib.contextmanager
@@ -104,12 +111,8 @@ def coarse_shapes():
     ...     padded_columns(20) in (20, 32)  # 20 on Theano, which never pads
     True
     """
-    before = getattr(_SETTING, "coarse", False)
-    _SETTING.coarse = True
-    try:
+    with _switched_on("coarse"):
         yield
-    finally:
-        _SETTING.coarse = before
 
 
 def _bucket(count):
