@@ -113,7 +113,9 @@ def _child(case, on, repeats):
 
 
 def _run_child(index, on, repeats, quick, cache):
-    environment = dict(os.environ, MLP_CACHE_DIR=cache)
+    # No background list: it would share the two cores with the timed child, and
+    # write into the temporary folder while it is being removed.
+    environment = dict(os.environ, MLP_CACHE_DIR=cache, MLP_PRECOMPILE="0")
     command = [sys.executable, "-m", "benchmarks.thresholds", "--child", str(index),
                "--on", str(int(on)), "--repeats", str(repeats)] + (["--quick"] if quick else [])
     output = subprocess.run(command, env=environment, check=True, capture_output=True,
