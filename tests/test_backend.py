@@ -206,7 +206,9 @@ def test_minibatch_steps_run_in_pairs_where_that_was_measured_faster():
         return [numpy.zeros((n_out, n_in), dtype) for n_in, n_out in zip(sizes, sizes[1:])]
 
     assert _pairs_pay(weights([256, 512, 512, 10], "float32"))
-    assert _pairs_pay(weights([64, 256, 256, 10], "float64"))
+    assert _pairs_pay(weights([64, 512, 512, 10], "float64"))
+    # 256 x 256: single steps ran as fast or faster and compile a third faster.
+    assert not _pairs_pay(weights([64, 256, 256, 10], "float64"))
     assert not _pairs_pay(weights([64, 100, 10], "float32"))
     assert not _pairs_pay(weights([64, 256, 10], "float64"))
     assert not _pairs_pay(weights([64, 10], "float64"))
@@ -226,7 +228,7 @@ def _count_primitive(jaxpr, name):
 
 
 @pytest.mark.skipif(engine.jax is None, reason="the compiled loops are JAX's")
-@pytest.mark.parametrize("sizes, paired", [([3, 5, 2], False), ([3, 130, 130, 2], True)])
+@pytest.mark.parametrize("sizes, paired", [([3, 5, 2], False), ([3, 370, 370, 2], True)])
 def test_a_minibatch_call_runs_two_steps_an_iteration_when_that_pays(sizes, paired):
     network = make_network(sizes, random_state=0)
     backend = network.backend
@@ -255,7 +257,7 @@ def test_paired_steps_with_dropout_make_the_steps_of_single_ones(optimizer):
     # Seven steps in one call (four pairs, the last one's second step skipped) against
     # seven calls of one step: the same masks (the key advances a step at a time) and
     # the same updates.
-    network = make_network([3, 130, 130, 2], random_state=0, activation="relu", dropout=0.3)
+    network = make_network([3, 370, 370, 2], random_state=0, activation="relu", dropout=0.3)
     backend = network.backend
     generator = numpy.random.default_rng(0)
     backend.set_data(generator.normal(size=(10, 3)), numpy.eye(2)[generator.integers(0, 2, 10)])

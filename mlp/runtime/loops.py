@@ -21,8 +21,9 @@ __all__ = ["forward", "training_run", "objective", "FULL_BATCH_STEPS"]
 # loop runs the steps asked for), so that a run of any length compiles once.
 FULL_BATCH_STEPS = 4096
 # Minibatch steps run two to a loop iteration when a weight matrix that a backward
-# product reads has at least this many entries (see _pairs_pay).
-_PAIRED_WEIGHTS = 1 << 14
+# product reads has at least this many entries (see _pairs_pay): 256 x 256 networks run
+# as fast one step an iteration, and their program compiles a third faster.
+_PAIRED_WEIGHTS = 1 << 17
 # Full-batch steps a loop iteration (see _jax_loop). This constant and the one above
 # were chosen by measurement on AVX2 and AVX-512 CPUs: `python -m benchmarks.thresholds`
 # times each choice both ways, docs/measurements.md ("Thresholds") has the figures.
