@@ -144,10 +144,10 @@ def test_networks_of_one_architecture_share_compiled_code_not_weights(xor_inputs
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("batched, sizes", [(False, [3, 5, 2]), (True, [3, 5, 2]),
-                                            (True, [3, 130, 130, 2])])
+                                            (True, [3, 370, 370, 2])])
 def test_each_steps_full_cost_has_the_penalty_of_the_parameters_before_it(dtype, batched, sizes):
     # Seven steps in one call (full-batch calls run four steps a loop iteration, then
-    # the rest; minibatch calls of a network with a 130 x 130 weight matrix run two,
+    # the rest; minibatch calls of a network with a 370 x 370 weight matrix run two,
     # then the rest) against seven calls of one step each.
     network = make_network(sizes, random_state=0, dtype=dtype)
     generator = numpy.random.default_rng(0)
