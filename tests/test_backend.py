@@ -165,8 +165,11 @@ def test_each_steps_full_cost_has_the_penalty_of_the_parameters_before_it(dtype,
                       for parameter in backend.parameters)
         data_costs, costs, _ = backend.train_steps("momentum", single_step, reg_lambda, 0.1,
                                                    0.9)
+        # A float32 sum of the 137,000 squares of the 370-unit network is good to about
+        # sqrt(n) * 2^-24 = 2e-5; the penalty of the parameters after the step differs
+        # from the one before by 10-80% here, far beyond either tolerance.
         assert costs[0] == pytest.approx(data_costs[0] + reg_lambda * penalty,
-                                         rel=1e-5 if dtype == "float32" else 1e-12)
+                                         rel=1e-4 if dtype == "float32" else 1e-12)
         expected.append(costs[0])
     backend.set_values(start)
     _, costs, _ = backend.train_steps("momentum", plan, reg_lambda, 0.1, 0.9)
