@@ -98,7 +98,7 @@ def test_the_tabular_list_runs_apart_and_a_tabular_fit_then_loads_its_programs(t
     assert (folder / f"precompiled-tabular-{digest[:16]}").exists()
     assert not list(folder.glob(f"precompiled-{digest[:16]}"))
     assert not precompile.start(folder, digest, shape, programs="tabular")
-    # A table of 1,200 rows and 13 columns (16 in the bucket) in another process:
+    # A table of 1,200 rows and 13 columns (64 in the bucket) in another process:
     # its training and forward programs are loaded, none compiled.
     counts = _counts_in_a_new_process(
         tmp_path, "rng.normal(size=(1200, 13))",

@@ -163,8 +163,9 @@ def test_coarse_bucket_sizes():
         if not shapes.bucketing():
             assert shapes.padded_columns(13) == 13
             return
-        counts = (1, 3, 16, 17, 37, 100, 4096, 5000)
-        assert [shapes.padded_columns(n) for n in counts] == [16, 16, 16, 32, 64, 128, 4096, 5000]
+        counts = (1, 3, 16, 17, 37, 64, 65, 100, 4096, 5000)
+        assert [shapes.padded_columns(n) for n in counts] == [64, 64, 64, 64, 64, 64, 128, 128,
+                                                              4096, 5000]
         assert [shapes.padded_outputs(n, "softmax", False) for n in (2, 10, 16, 17)] == [16, 16, 16, 32]
         assert shapes.padded_outputs(1, "identity", False) == 1
         assert shapes.padded_outputs(3, "softmax", True) == 3
@@ -182,7 +183,7 @@ def test_coarse_padding_trains_the_exact_weights():
     with exact_shapes():
         exact = mlp.MLPClassifier(max_iter=20, random_state=0).fit(X, y)
     architecture = padded._get_network().backend.padded_architecture
-    assert (architecture[0], architecture[-1]) == (16, 16)
+    assert (architecture[0], architecture[-1]) == (64, 16)
     _assert_same_weights(padded, exact, 1e-8)
     # Outside the block the network keeps its sizes: the same program, no compile.
     before = programs.counts()
@@ -193,12 +194,12 @@ def test_coarse_padding_trains_the_exact_weights():
 
 @bucketed
 def test_tabular_tables_of_other_columns_and_classes_share_their_program():
-    # 5 encoded columns and 3 classes, then 14 columns and 2 classes: one bucket.
+    # 5 encoded columns and 3 classes, then 50 columns and 2 classes: one bucket.
     X, y = _table(700, 5, 3)
     mlp.TabularClassifier(max_iter=2, random_state=0).fit(X, y)
     before = programs.counts()
-    X, y = _table(700, 14, 2, seed=1)
+    X, y = _table(700, 50, 2, seed=1)
     model = mlp.TabularClassifier(max_iter=2, random_state=0).fit(X, y)
     model.predict(X[:140])
     assert programs.counts()["compiles"] == before["compiles"]
-    assert model.model_._get_network().backend.padded_architecture[::4] == [16, 16]
+    assert model.model_._get_network().backend.padded_architecture[::4] == [64, 16]

@@ -166,8 +166,15 @@ class NetworkBackend:
         """
         return [variable.value for variable in self.parameters + self.state + self._random_state()]
 
+    @engine.scoped
     def set_values(self, values):
-        """Set every parameter and optimiser state from a list made by :meth:`get_values`."""
+        """Set every parameter and optimiser state from a list made by :meth:`get_values`
+        (NumPy arrays of the same shapes among them go to the device, in one transfer)."""
+        values = list(values)
+        on_host = [index for index, value in enumerate(values) if isinstance(value, numpy.ndarray)]
+        if on_host and engine.jax is not None:
+            for index, value in zip(on_host, many_to_device([values[index] for index in on_host])):
+                values[index] = value
         for variable, value in zip(self.parameters + self.state + self._random_state(), values):
             variable.value = value
 

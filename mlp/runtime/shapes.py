@@ -55,10 +55,11 @@ _SMALL_MATRIX_BYTES = 32 * 2**20
 # without whole blocks a row's float32 prediction can change with its position.
 _PREDICTION_ROW_MULTIPLE = 16
 
-# Inside coarse_shapes: columns a power of two of at least this many, softmax and
-# sigmoid outputs at least this many (then a power of two), so that tables of 1 to 16
-# columns, and of 2 to 16 classes, share one program.
-_COARSE_MINIMUM = 16
+# Inside coarse_shapes: columns a power of two of at least _COARSE_COLUMNS, softmax
+# and sigmoid outputs of at least _COARSE_OUTPUTS, so that tables of 1 to 64 columns,
+# and of 2 to 16 classes, share one program.
+_COARSE_COLUMNS = 64
+_COARSE_OUTPUTS = 16
 
 _SETTING = threading.local()
 
@@ -115,11 +116,11 @@ def coarse_shapes():
         yield
 
 
-def _bucket(count):
+def _bucket(count, coarse_minimum):
     """``count`` rounded up to its bucket: :func:`_quarter_octaves`, or inside
-    :func:`coarse_shapes` a power of two of at least 16."""
+    :func:`coarse_shapes` a power of two of at least ``coarse_minimum``."""
     if getattr(_SETTING, "coarse", False):
-        return 1 << max(count - 1, _COARSE_MINIMUM - 1).bit_length()
+        return 1 << max(count - 1, coarse_minimum - 1).bit_length()
     return _quarter_octaves(count)
 
 
@@ -135,7 +136,7 @@ def padded_columns(n_features):
     """The input columns a network of ``n_features`` inputs is compiled for."""
     if not bucketing() or n_features > _COLUMN_LIMIT:
         return n_features
-    return _bucket(n_features)
+    return _bucket(n_features, _COARSE_COLUMNS)
 
 
 def padded_outputs(n_outputs, output, regularize_bias):
@@ -145,7 +146,7 @@ def padded_outputs(n_outputs, output, regularize_bias):
     if (not bucketing() or output not in ("softmax", "sigmoid") or regularize_bias
             or n_outputs > _COLUMN_LIMIT):
         return n_outputs
-    return _bucket(n_outputs)
+    return _bucket(n_outputs, _COARSE_OUTPUTS)
 
 
 def _fine_rows(count):

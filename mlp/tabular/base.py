@@ -139,14 +139,14 @@ class BaseTabular(BaseEstimator):
 
     def _batch_size(self, n_rows, early_stopping):
         """Rows per step, at most the training rows: ``"auto"`` is 256, or on a small
-        table the power of two at most a tenth of the training rows (at least 16), so
-        that even there an epoch takes about ten steps, and tables of different sizes
-        share their compiled programs."""
+        table 64 or 16, the power of four at most a tenth of the training rows, so that
+        an epoch takes 10 to 40 steps, and tables of different sizes share their
+        compiled programs (three batch sizes, three training programs a task)."""
         n_training = n_rows - int(numpy.ceil(n_rows * self.validation_fraction)) if early_stopping else n_rows
         n_training = max(n_training, 1)
         if self.batch_size == "auto":
-            tenth = max(16, n_training // 10)
-            return min(256, 1 << (tenth.bit_length() - 1), n_training)
+            power = max(16, n_training // 10).bit_length() - 1
+            return min(256, 1 << (power - power % 2), n_training)
         return min(int(self.batch_size), n_training)
 
     def _can_hold_out(self, targets):

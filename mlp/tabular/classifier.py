@@ -44,9 +44,9 @@ class TabularClassifier(ClassifierMixin, BaseTabular):
         L2 penalty (weight decay) on the weights, as scikit-learn's ``alpha`` (divided
         by the batch's rows).
     batch_size : int or "auto", default="auto"
-        Rows per step (at most the training rows); ``"auto"`` is 256, or the power
-        of two at most a tenth of the training rows (at least 16) on a table of fewer
-        than 2,560 of them.
+        Rows per step (at most the training rows); ``"auto"`` is 256, or on a table
+        of fewer than 2,560 training rows 64 or 16: the power of four at most a tenth
+        of them (at least 16).
     max_iter : int, default=30
         Most epochs (the length of the cosine schedule).
     validation_fraction : float, default=0.2

@@ -4,8 +4,8 @@ when).
 
 Each program is compiled by a one-epoch fit of the default ``TabularClassifier`` or
 ``TabularRegressor`` on a stand-in table of zeros, so it is exactly what a real fit of
-a table in the same buckets compiles: the training program of its batch size (16 to
-256 rows, from the table's size) and columns, and the forward pass of its held-out
+a table in the same buckets compiles: the training program of its batch size (16, 64
+or 256 rows, from the table's size) and columns, and the forward pass of its held-out
 rows, which predicting a test set of about the same size uses again.
 """
 
@@ -16,19 +16,19 @@ import numpy
 
 __all__ = ["TABULAR_SHAPES", "run", "start_after_compiling"]
 
-# A table of these rows trains on batches of 256, 64, 128, 32 and 16 rows (a power of
-# two at most a tenth of its 80% of training rows), its 20% held out in the smaller of
-# the two buckets of rows such tables have; the last, batches of 16 again, holds out
-# a bucket of rows the one before does not (wine's 178 rows: 29 held out).
+# A table of these rows trains on batches of 256, 64, 64, 16, 16 and 16 rows (the power
+# of four at most a tenth of its 80% of training rows), its 20% held out in a bucket of
+# rows of its own (1,024, 256, 512, 128, 64 and 32 rows; the last is wine's 178 rows,
+# 29 held out).
 _ROWS_PER_BATCH_SIZE = (4000, 1000, 2000, 500, 300, 150)
 # The tabular networks' wide buckets (mlp.runtime.shapes.coarse_shapes): one classifier
-# program serves 2 to 16 classes, one program each kind 1 to 16 encoded columns.
+# program serves 2 to 16 classes, one program each kind 1 to 64 encoded columns.
 _KINDS = (("tabular_classifier", 2), ("tabular_regressor", 0))
 #: ``(kind, rows, columns, classes)`` in the order they are compiled, the most common
-#: first: tables of up to 16, 32, 64 and 128 encoded columns.
+#: first: tables of up to 64, 128 and 256 encoded columns.
 TABULAR_SHAPES = tuple(
     (kind, rows, columns, classes)
-    for columns in (16, 32, 64, 128)
+    for columns in (64, 128, 256)
     for rows in _ROWS_PER_BATCH_SIZE
     for kind, classes in _KINDS
 )
