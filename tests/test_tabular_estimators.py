@@ -232,10 +232,10 @@ def test_early_stopping_keeps_the_mean_of_the_weights_around_the_best_epoch(monk
 
 
 def test_auto_batch_sizes_are_three_powers_of_four():
-    # Rows of the table (a fifth held out), then the rows of a step: 10 to 40 steps an
-    # epoch, and three training programs a task for every table size.
+    # Rows of the table (a fifth held out), then the rows of a step: at most 40 steps
+    # an epoch, and three training programs a task for every table size.
     estimator = mlp.TabularClassifier()
-    rows = (12, 50, 300, 1000, 3199, 3200, 10000)
+    rows = (12, 50, 300, 799, 800, 1000, 3199, 3200, 10000)
     sizes = [estimator._batch_size(count, early_stopping=count > 12) for count in rows]
-    assert sizes == [12, 16, 16, 64, 64, 256, 256]
+    assert sizes == [12, 16, 16, 16, 64, 64, 64, 256, 256]
     assert mlp.TabularClassifier(batch_size=100)._batch_size(300, True) == 100

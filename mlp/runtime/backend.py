@@ -169,7 +169,7 @@ class NetworkBackend:
     @engine.scoped
     def set_values(self, values):
         """Set every parameter and optimiser state from a list made by :meth:`get_values`
-        (NumPy arrays of the same shapes among them go to the device, in one transfer)."""
+        (any NumPy arrays among them go to the device, in one transfer)."""
         values = list(values)
         on_host = [index for index, value in enumerate(values) if isinstance(value, numpy.ndarray)]
         if on_host and engine.jax is not None:

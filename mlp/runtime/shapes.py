@@ -99,9 +99,10 @@ def exact_shapes():
 @contextlib.contextmanager
 def coarse_shapes():
     """Inside this block (in this thread), networks created and data padded round
-    their columns and classes up to a power of two, at least 16 (instead of four
-    sizes per octave): fewer programs to compile for a stream of new tables, at the
-    cost of a few zero columns and masked classes in each step. A network keeps the
+    their columns up to a power of two of at least 64 and their classes up to one of
+    at least 16 (instead of four sizes per octave): fewer programs to compile for a
+    stream of new tables, at the cost of a few zero columns and masked classes in each
+    step. A network keeps the
     sizes it was created with, so it predicts the same outside the block.
     :func:`exact_shapes` still wins inside it.
 
@@ -109,7 +110,7 @@ def coarse_shapes():
     --------
     >>> from mlp.runtime.shapes import coarse_shapes, padded_columns
     >>> with coarse_shapes():
-    ...     padded_columns(20) in (20, 32)  # 20 on Theano, which never pads
+    ...     padded_columns(20) in (20, 64)  # 20 on Theano, which never pads
     True
     """
     with _switched_on("coarse"):
