@@ -102,9 +102,8 @@ def coarse_shapes():
     their columns up to a power of two of at least 64 and their classes up to one of
     at least 16 (instead of four sizes per octave): fewer programs to compile for a
     stream of new tables, at the cost of a few zero columns and masked classes in each
-    step. A network keeps the
-    sizes it was created with, so it predicts the same outside the block.
-    :func:`exact_shapes` still wins inside it.
+    step. A network keeps the sizes it was created with, so it predicts the same
+    outside the block. :func:`exact_shapes` still wins inside it.
 
     Examples
     --------
