@@ -166,7 +166,6 @@ class NetworkBackend:
         """
         return [variable.value for variable in self.parameters + self.state + self._random_state()]
 
-    @engine.scoped
     def set_values(self, values):
         """Set every parameter and optimiser state from a list made by :meth:`get_values`
         (any NumPy arrays among them go to the device, in one transfer)."""

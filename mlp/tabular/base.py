@@ -140,8 +140,9 @@ class BaseTabular(BaseEstimator):
     def _batch_size(self, n_rows, early_stopping):
         """Rows per step, at most the training rows: ``"auto"`` is 256, or on a small
         table 64 or 16, the power of four at most a tenth of the training rows (at least
-        16), so that an epoch takes at most 40 steps, and tables of different sizes share their
-        compiled programs (three batch sizes, three training programs a task)."""
+        16), so that an epoch takes at most 40 steps, and tables of different sizes
+        share their compiled programs (three batch sizes, three training programs a
+        task)."""
         n_training = n_rows - int(numpy.ceil(n_rows * self.validation_fraction)) if early_stopping else n_rows
         n_training = max(n_training, 1)
         if self.batch_size == "auto":

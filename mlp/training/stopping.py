@@ -219,9 +219,9 @@ class Monitor:
             # Averaged in NumPy: JAX would compile an addition and a division for each
             # parameter shape, 18 small programs (0.55 s) on the tabular benchmark's
             # first fits, in every new process.
-            means = [sum(parts[1:], parts[0]) / len(parts)
-                     for parts in zip(*([numpy.asarray(value) for value in snapshot[:count]]
-                                        for snapshot in [values, *neighbours]))]
+            on_host = [[numpy.asarray(value) for value in snapshot[:count]]
+                       for snapshot in (values, *neighbours)]
+            means = [sum(parts[1:], parts[0]) / len(parts) for parts in zip(*on_host)]
             values = means + list(values[count:])
         self.backend.set_values(values)
         return True
