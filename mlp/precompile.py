@@ -12,7 +12,6 @@ only those ``(kind, rows, columns, classes)``.
 """
 
 import json
-import os
 import sys
 
 __all__ = ["run", "shapes_of"]
@@ -42,16 +41,26 @@ def run(shapes=None):
 
 
 def _background(shapes, programs):
-    try:
-        os.nice(19)  # a user's own work always goes first
-    except OSError:
-        pass
+    from mlp.runtime import background
+
+    background.lowest_priority()  # a user's own work always goes first
     from mlp.runtime import precompile, program_files
     from mlp.runtime import programs as compiled
 
     folder, done = program_files.folder(), False
+    lock = precompile.lock_file(folder, programs)
+
+    def still_running():
+        # A lock not touched for ten minutes is taken to be a dead process's.
+        try:
+            lock.touch()
+        except OSError:
+            pass
+
     try:
-        run(shapes)
+        for shape in shapes:
+            background.wait_until_idle(still_running)
+            run([shape])
         done = True
     finally:
         precompile.finish(folder, compiled.source_digest(), done, programs)

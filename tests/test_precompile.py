@@ -3,6 +3,7 @@ starts mlp.precompile, which runs the drop-ins' list of mlp.sklearn.precompile a
 tabular one of mlp.tabular.precompile): a later fit of a new table in the same buckets
 loads its programs instead of compiling them."""
 
+import functools
 import json
 import os
 import subprocess
@@ -117,3 +118,63 @@ def test_the_tabular_shapes_are_what_default_tabular_fits_compile(tmp_path, monk
     model = mlp.TabularRegressor(random_state=0, max_iter=3).fit(X, X[:, 0])
     model.predict(X[:900])
     assert programs.counts()["compiles"] == before["compiles"]
+
+
+def test_a_tabular_fit_starts_the_tabular_list_and_not_the_dropins(tmp_path, monkeypatch):
+    monkeypatch.setenv("MLP_CACHE_DIR", str(tmp_path))
+    mlp.clear_cache(disk=False)
+    started = []
+
+    def start(folder, digest, shapes=None, programs="dropins"):
+        started.append(programs)
+        return True
+
+    monkeypatch.setattr(precompile, "start", start)
+    # Fresh once-per-process starters, as in a new process.
+    monkeypatch.setattr(programs, "_start_precompiling",
+                        functools.cache(programs._start_precompiling.__wrapped__))
+    monkeypatch.setattr(tabular_precompile, "_start",
+                        functools.cache(tabular_precompile._start.__wrapped__))
+    rng = numpy.random.default_rng(0)
+    X = rng.normal(size=(200, 5))
+    mlp.TabularClassifier(max_iter=1, random_state=0).fit(X, X[:, 0] > 0)
+    assert started == ["tabular"]
+    mlp.MLPClassifier(max_iter=1).fit(X, X[:, 0] > 0)
+    assert started == ["tabular", "dropins"]
+
+
+_LINUX = pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="Linux's /proc")
+
+
+@_LINUX
+def test_the_background_process_takes_the_lowest_priority_in_its_own_session():
+    code = ("import os; from mlp.runtime import background; background.lowest_priority(); "
+            "print(os.nice(0), os.sched_getscheduler(0) == os.SCHED_IDLE, "
+            "open('/proc/self/autogroup').read().split()[-1])")
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                               check=True, start_new_session=True)
+    nice, idle, group_nice = completed.stdout.split()
+    assert (nice, idle) == ("19", "True")
+    # Its session's scheduling group too, where the kernel has autogroups.
+    assert group_nice == "19" or not os.path.exists("/proc/sys/kernel/sched_autogroup_enabled")
+
+
+@_LINUX
+def test_the_background_process_waits_while_the_process_that_started_it_is_busy(tmp_path):
+    log = tmp_path / "log"
+    code = ("import sys; from mlp.runtime import background; "
+            "background.wait_until_idle(lambda: open(sys.argv[1], 'a').write('waiting\\n')); "
+            "open(sys.argv[1], 'a').write('idle\\n')")
+    child = subprocess.Popen([sys.executable, "-c", code, str(log)])
+    try:
+        deadline = time.monotonic() + 120
+        # Busy (this process's CPU) until the child has seen it so.
+        while not (log.exists() and "waiting" in log.read_text()) and time.monotonic() < deadline:
+            sum(range(20000))
+        assert "idle" not in log.read_text()
+        # Idle now: the child goes on.
+        child.wait(timeout=60)
+    finally:
+        child.kill()
+    lines = log.read_text().split()
+    assert lines[0] == "waiting" and lines[-1] == "idle"

@@ -5,7 +5,8 @@ With sizes rounded up to buckets (:mod:`mlp.runtime.shapes`), the default
 ``MLPClassifier`` and ``MLPRegressor`` need one training program per bucket of
 columns and classes on a table of 201 to 4,095 rows, and per bucket of rows too on a
 smaller one. The first time a process of a user compiles a program, mlp starts ONE
-background process (:func:`start`), at the lowest priority, that compiles those of
+background process (:func:`start`), at the lowest priority and each program only
+while the user's process is idle (:mod:`mlp.runtime.background`), that compiles those of
 the common buckets (``mlp.precompile``: the drop-ins' and the tabular estimators')
 into mlp's cache folder. A later fit
 of a new table, in this process or another, then loads its program instead of

@@ -28,6 +28,7 @@ from pathlib import Path
 from mlp import engine
 from mlp.graph import builders
 from mlp.runtime import precompile, program_files
+from mlp.runtime.shapes import coarse
 
 __all__ = ["program", "counts", "clear_cache", "source_digest", "Program", "MEMORY_LIMIT"]
 
@@ -219,8 +220,10 @@ class Program:
             if self.saveable:
                 _save(path, compiled)
                 # After the compile: started before it, the background process slowed
-                # a cold first fit of digits from 0.81 to 1.35 s.
-                _start_precompiling()
+                # a cold first fit of digits from 0.81 to 1.35 s. A tabular fit (in the
+                # wide buckets) starts the tabular list instead (mlp.tabular.precompile).
+                if not coarse():
+                    _start_precompiling()
         return compiled
 
     @staticmethod

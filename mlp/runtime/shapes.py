@@ -35,7 +35,7 @@ import numpy
 from mlp import engine
 
 __all__ = ["MASKED_LOGIT", "padded_columns", "padded_outputs", "padded_rows", "training_rows",
-           "prediction_rows", "exact_shapes", "coarse_shapes", "bucketing"]
+           "prediction_rows", "exact_shapes", "coarse_shapes", "coarse", "bucketing"]
 
 #: The bias of a padded output class: its logit is so far below any real one that its
 #: probability is exactly 0 in float32 and float64, yet finite (no 0 * inf).
@@ -116,10 +116,15 @@ def coarse_shapes():
         yield
 
 
+def coarse():
+    """Whether this thread is inside :func:`coarse_shapes` (a tabular fit or prediction)."""
+    return getattr(_SETTING, "coarse", False)
+
+
 def _bucket(count, coarse_minimum):
     """``count`` rounded up to its bucket: :func:`_quarter_octaves`, or inside
     :func:`coarse_shapes` a power of two of at least ``coarse_minimum``."""
-    if getattr(_SETTING, "coarse", False):
+    if coarse():
         return 1 << max(count - 1, coarse_minimum - 1).bit_length()
     return _quarter_octaves(count)
 
