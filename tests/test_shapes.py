@@ -185,11 +185,14 @@ def test_coarse_padding_trains_the_exact_weights():
     architecture = padded._get_network().backend.padded_architecture
     assert (architecture[0], architecture[-1]) == (64, 16)
     _assert_same_weights(padded, exact, 1e-8)
-    # Outside the block the network keeps its sizes: the same program, no compile.
-    before = programs.counts()
-    numpy.testing.assert_allclose(padded.predict_proba(X), exact.predict_proba(X), atol=1e-10)
+    # Outside the block the network keeps its sizes and predicts the same, in one call
+    # of the rows' bucket instead of blocks of 256 rows (another blocking of the
+    # products: the same to rounding).
+    with shapes.coarse_shapes():
+        inside = padded.predict_proba(X)
+    numpy.testing.assert_allclose(padded.predict_proba(X), inside, rtol=1e-12, atol=0)
+    numpy.testing.assert_allclose(inside, exact.predict_proba(X), atol=1e-10)
     assert padded._get_network().backend.padded_architecture == architecture
-    assert programs.counts()["compiles"] - before["compiles"] <= 1  # exact's own forward
 
 
 @bucketed
@@ -203,3 +206,21 @@ def test_tabular_tables_of_other_columns_and_classes_share_their_program():
     model.predict(X[:140])
     assert programs.counts()["compiles"] == before["compiles"]
     assert model.model_._get_network().backend.padded_architecture[::4] == [64, 16]
+
+
+@bucketed
+def test_tabular_predictions_of_any_row_count_share_one_program_in_blocks():
+    X, y = _table(2000, 7, 3)
+    model = mlp.TabularClassifier(max_iter=2, random_state=0).fit(X, y)
+    # The held-out rows' forward program serves 1 to 2,000 rows, in blocks of 256.
+    before = programs.counts()
+    predicted = model.predict_proba(X)
+    for rows in (1, 29, 256, 257, 700):
+        numpy.testing.assert_array_equal(model.predict_proba(X[:rows]), predicted[:rows])
+    assert programs.counts()["compiles"] == before["compiles"]
+    # A row's prediction is the same wherever it stands: alone, or in the last block.
+    numpy.testing.assert_array_equal(model.predict_proba(X[1999:]), predicted[1999:])
+    # Outside the tabular estimators, one call of the row count's own bucket.
+    assert shapes.prediction_block_rows(700) == 1024
+    with shapes.coarse_shapes():
+        assert shapes.prediction_block_rows(700) == 256

@@ -18,7 +18,7 @@ from mlp.graph.builders import verify_cost_reaches
 from mlp.graph.init import initial_parameters
 from mlp.runtime import loops, programs, shapes
 from mlp.runtime.arrays import Parameter, many_to_device, to_numpy
-from mlp.runtime.padded_data import padded, padded_rows, prediction_rows
+from mlp.runtime.padded_data import padded, padded_rows
 
 __all__ = ["NetworkBackend", "verify_cost_reaches", "OPTIMIZERS", "REG_LAMBDA",
            "padded_rows"]
@@ -466,11 +466,16 @@ class NetworkBackend:
         run = self._program(("forward",), loops.forward)
         parameters = [parameter.value for parameter in self.parameters]
         columns, outputs = self.padded_architecture[0], self.architecture[-1]
-        padded = numpy.zeros((prediction_rows(n_rows), columns), dtype=self.dtype)
+        block = shapes.prediction_block_rows(n_rows)
+        padded = numpy.zeros((-(-n_rows // block) * block, columns), dtype=self.dtype)
         padded[:n_rows, :inputs.shape[1]] = inputs
+        # Every block is dispatched before the first result is read.
+        results = [run(padded[start:start + block], parameters)
+                   for start in range(0, n_rows, block)]
+        predicted = numpy.concatenate([numpy.asarray(result) for result in results])
         if engine.jax is None:
-            return numpy.asarray(run(padded, parameters))[:n_rows, :outputs]
-        return to_numpy(numpy.asarray(run(padded, parameters))[:n_rows, :outputs])
+            return predicted[:n_rows, :outputs]
+        return to_numpy(predicted[:n_rows, :outputs])
 
     @engine.scoped
     def backprop(self, inputs, targets, reg_lambda, alpha, momentum):

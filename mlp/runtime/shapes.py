@@ -35,7 +35,7 @@ import numpy
 from mlp import engine
 
 __all__ = ["MASKED_LOGIT", "padded_columns", "padded_outputs", "padded_rows", "training_rows",
-           "prediction_rows", "exact_shapes", "coarse_shapes", "coarse", "bucketing"]
+           "prediction_rows", "prediction_block_rows", "exact_shapes", "coarse_shapes", "coarse", "bucketing"]
 
 #: The bias of a padded output class: its logit is so far below any real one that its
 #: probability is exactly 0 in float32 and float64, yet finite (no 0 * inf).
@@ -55,6 +55,9 @@ _SMALL_MATRIX_BYTES = 32 * 2**20
 # without whole blocks a row's float32 prediction can change with its position.
 _PREDICTION_ROW_MULTIPLE = 16
 
+# Inside coarse_shapes, the forward pass runs on blocks of this many rows (the last
+# padded), so that one program serves a held-out share or a test set of any size.
+_COARSE_PREDICTION_ROWS = 256
 # Inside coarse_shapes: columns a power of two of at least _COARSE_COLUMNS, softmax
 # and sigmoid outputs of at least _COARSE_OUTPUTS, so that tables of 1 to 64 columns,
 # and of 2 to 16 classes, share one program.
@@ -187,3 +190,11 @@ def prediction_rows(count):
     """:func:`padded_rows` of ``count`` rounded up to a whole number of vector blocks,
     so that every row's prediction is the same wherever it stands in the matrix."""
     return -(-padded_rows(count) // _PREDICTION_ROW_MULTIPLE) * _PREDICTION_ROW_MULTIPLE
+
+
+def prediction_block_rows(count):
+    """The rows of each forward call for ``count`` rows: all of them in one call of
+    :func:`prediction_rows`, or inside :func:`coarse_shapes` blocks of 256 rows."""
+    if bucketing() and coarse():
+        return _COARSE_PREDICTION_ROWS
+    return prediction_rows(count)

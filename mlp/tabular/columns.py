@@ -95,16 +95,28 @@ def _is_missing(value):
         return False
 
 
+def _only_text(values):
+    """Whether every value is a string (none missing): the common categorical column,
+    checked by type in one pass instead of value by value."""
+    return all(issubclass(kind, (str, bytes)) for kind in set(map(type, values)))
+
+
 def missing_mask(column):
     """Boolean mask of the missing entries (None, NaN, pandas.NA, NaT)."""
-    return numpy.array([_is_missing(value) for value in _values(column)], dtype=bool)
+    values = _values(column)
+    if _only_text(values):
+        return numpy.zeros(len(values), dtype=bool)
+    return numpy.array([_is_missing(value) for value in values], dtype=bool)
 
 
 def numeric_values(name, column):
     """The column as float64 with NaN for missing entries; an infinite value or one
     that is not a number is refused, naming the column."""
     try:
-        if hasattr(column, "to_numpy"):
+        if hasattr(column, "to_numpy") and getattr(column.dtype, "kind", None) in ("i", "u", "f"):
+            # A NumPy dtype: no astype, whose parsing of "float64" took 0.15 ms a column.
+            values = column.to_numpy(dtype=numpy.float64)
+        elif hasattr(column, "to_numpy"):
             values = column.astype("float64").to_numpy(dtype=numpy.float64, na_value=numpy.nan)
         else:
             values = numpy.array([numpy.nan if _is_missing(value) else value
@@ -122,6 +134,8 @@ def check_column(name, column, fitting):
     """Refuse a column of lists, dicts or sets (any time) and an all-missing column
     (at fit time), naming it."""
     values = _values(column)
+    if _only_text(values):
+        return
     for value in values:
         if not (_is_missing(value) or isinstance(value, _SCALARS)):
             raise TypeError(

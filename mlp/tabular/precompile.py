@@ -5,8 +5,8 @@ when).
 Each program is compiled by a one-epoch fit of the default ``TabularClassifier`` or
 ``TabularRegressor`` on a stand-in table of zeros, so it is exactly what a real fit of
 a table in the same buckets compiles: the training program of its batch size (16, 64
-or 256 rows, from the table's size) and columns, and the forward pass of its held-out
-rows, which predicting a test set of about the same size uses again.
+or 256 rows, from the table's size) and columns, and the forward pass (blocks of 256
+rows) that the held-out rows and every later prediction use.
 """
 
 import functools
@@ -16,11 +16,10 @@ import numpy
 
 __all__ = ["TABULAR_SHAPES", "run", "start_after_compiling"]
 
-# A table of these rows trains on batches of 256, 64, 64, 16, 16 and 16 rows (the power
-# of four at most a tenth of its 80% of training rows), its 20% held out in a bucket of
-# rows of its own (1,024, 256, 512, 128, 64 and 32 rows; the last is wine's 178 rows,
-# 29 held out).
-_ROWS_PER_BATCH_SIZE = (4000, 1000, 2000, 500, 300, 150)
+# A table of these rows trains on batches of 256, 64 and 16 rows (the power of four at
+# most a tenth of its 80% of training rows); its 20% held out, as any number of rows,
+# takes the forward program of blocks of 256 rows (mlp.runtime.shapes).
+_ROWS_PER_BATCH_SIZE = (4000, 1000, 300)
 # The tabular networks' wide buckets (mlp.runtime.shapes.coarse_shapes): one classifier
 # program serves 2 to 16 classes, one program each kind 1 to 64 encoded columns.
 _KINDS = (("tabular_classifier", 2), ("tabular_regressor", 0))

@@ -13,6 +13,9 @@ on, fitted in ``fit`` and kept as fitted attributes.
   ``max_categories`` most frequent), and one more for a missing, rarer or unseen one.
 """
 
+import collections
+import itertools
+
 import numpy
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
@@ -187,24 +190,25 @@ def _frequent_categories(column, max_categories):
     order of first appearance)."""
     values = [value for value, missing in zip(_category_values(column), missing_mask(column))
               if not missing]
-    counts = {}
-    for value in values:
-        counts[value] = counts.get(value, 0) + 1
-    ordered = sorted(counts, key=lambda value: -counts[value])
-    return [_plain(value) for value in ordered[:max_categories]]
+    # A Counter keeps the order of first appearance, most_common sorts stably.
+    counts = collections.Counter(values)
+    return [_plain(value) for value, _ in counts.most_common(max_categories)]
 
 
 def _category_values(column):
     values = column.tolist() if hasattr(column, "tolist") else list(column)
-    return [_plain(value) for value in values]
+    return [_plain(value) for value in values] if any(
+        issubclass(kind, numpy.generic) for kind in set(map(type, values))) else values
 
 
 def _one_hot(column, categories):
     """One column per category and a last one for anything else (missing, unseen)."""
     index = {category: position for position, category in enumerate(categories)}
     values = _category_values(column)
-    codes = numpy.array([index.get(value, len(categories)) if not missing else len(categories)
-                         for value, missing in zip(values, missing_mask(column))], dtype=numpy.intp)
+    other = len(categories)
+    codes = numpy.fromiter(map(index.get, values, itertools.repeat(other)), dtype=numpy.intp,
+                           count=len(values))
+    codes[missing_mask(column)] = other
     encoded = numpy.zeros((len(values), len(categories) + 1))
     encoded[numpy.arange(len(values)), codes] = 1.0
     return encoded
