@@ -25,6 +25,8 @@ __all__ = ["BaseTabular"]
 
 # Fewer held-out rows than this make the best epoch a coin toss: train without a split.
 _MIN_VALIDATION_ROWS = 10
+# The "auto" batch size: (fewest training rows, batch rows), largest first.
+_AUTO_BATCH_SIZES = ((2560, 256), (64, 64), (0, 16))
 
 
 class BaseTabular(BaseEstimator):
@@ -138,16 +140,17 @@ class BaseTabular(BaseEstimator):
         )
 
     def _batch_size(self, n_rows, early_stopping):
-        """Rows per step, at most the training rows: ``"auto"`` is 256, or on a small
-        table 64 or 16, the power of four at most a tenth of the training rows (at least
-        16), so that an epoch takes at most 40 steps, and tables of different sizes
-        share their compiled programs (three batch sizes, three training programs a
-        task)."""
+        """Rows per step, at most the training rows: ``"auto"`` is 256 from 2,560
+        training rows (an epoch of at least 10 steps), 64 below that and 16 below 64
+        rows, so that tables of different sizes share their compiled programs: two
+        training programs a task cover every table of 64 training rows or more."""
         n_training = n_rows - int(numpy.ceil(n_rows * self.validation_fraction)) if early_stopping else n_rows
         n_training = max(n_training, 1)
         if self.batch_size == "auto":
-            power = max(16, n_training // 10).bit_length() - 1
-            return min(256, 1 << (power - power % 2), n_training)
+            # Batches of 64 rather than 16 on tables of 64 to 640 training rows: one
+            # program fewer a task and as accurate (docs/tabular.md, "Batch sizes").
+            batch_size = next(size for rows, size in _AUTO_BATCH_SIZES if n_training >= rows)
+            return min(batch_size, n_training)
         return min(int(self.batch_size), n_training)
 
     def _can_hold_out(self, targets):
