@@ -233,10 +233,10 @@ def test_early_stopping_keeps_the_mean_of_the_weights_around_the_best_epoch(monk
 
 def test_auto_batch_sizes_are_256_64_and_16_by_training_rows():
     # Rows of the table (a fifth held out), then the rows of a step: 256 from 2,560
-    # training rows, 64 from 64, so that two training programs a task serve every table
-    # of 80 rows or more, and 16 below.
+    # training rows, 64 from 65, so that two training programs a task serve every table
+    # of 82 rows or more, and 16 below.
     estimator = mlp.TabularClassifier()
-    rows = (12, 50, 79, 80, 300, 799, 1000, 3199, 3200, 10000)
+    rows = (12, 50, 80, 82, 300, 799, 1000, 3199, 3200, 10000)
     sizes = [estimator._batch_size(count, early_stopping=count > 12) for count in rows]
     assert sizes == [12, 16, 16, 64, 64, 64, 64, 64, 256, 256]
     assert mlp.TabularClassifier(batch_size=100)._batch_size(300, True) == 100

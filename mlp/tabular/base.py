@@ -26,7 +26,8 @@ __all__ = ["BaseTabular"]
 # Fewer held-out rows than this make the best epoch a coin toss: train without a split.
 _MIN_VALIDATION_ROWS = 10
 # The "auto" batch size: (fewest training rows, batch rows), largest first.
-_AUTO_BATCH_SIZES = ((2560, 256), (64, 64), (0, 16))
+# 64 only above 64 rows: a batch of every row would take the full-batch program instead.
+_AUTO_BATCH_SIZES = ((2560, 256), (65, 64), (0, 16))
 
 
 class BaseTabular(BaseEstimator):
@@ -141,9 +142,9 @@ class BaseTabular(BaseEstimator):
 
     def _batch_size(self, n_rows, early_stopping):
         """Rows per step, at most the training rows: ``"auto"`` is 256 from 2,560
-        training rows (an epoch of at least 10 steps), 64 below that and 16 below 64
+        training rows (an epoch of at least 10 steps), 64 below that and 16 up to 64
         rows, so that tables of different sizes share their compiled programs: two
-        training programs a task cover every table of 64 training rows or more."""
+        training programs a task cover every table of more than 64 training rows."""
         n_training = n_rows - int(numpy.ceil(n_rows * self.validation_fraction)) if early_stopping else n_rows
         n_training = max(n_training, 1)
         if self.batch_size == "auto":

@@ -45,7 +45,7 @@ class TabularClassifier(ClassifierMixin, BaseTabular):
         by the batch's rows).
     batch_size : int or "auto", default="auto"
         Rows per step (at most the training rows); ``"auto"`` is 256, or on a table
-        of fewer than 2,560 training rows 64, and 16 below 64 training rows.
+        of fewer than 2,560 training rows 64, and 16 up to 64 training rows.
     max_iter : int, default=30
         Most epochs (the length of the cosine schedule).
     validation_fraction : float, default=0.2
