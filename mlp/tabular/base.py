@@ -148,7 +148,7 @@ class BaseTabular(BaseEstimator):
         n_training = n_rows - int(numpy.ceil(n_rows * self.validation_fraction)) if early_stopping else n_rows
         n_training = max(n_training, 1)
         if self.batch_size == "auto":
-            # Batches of 64 rather than 16 on tables of 64 to 640 training rows: one
+            # Batches of 64 rather than 16 on tables of 65 to 639 training rows: one
             # program fewer a task and as accurate (docs/tabular.md, "Batch sizes").
             batch_size = next(size for rows, size in _AUTO_BATCH_SIZES if n_training >= rows)
             return min(batch_size, n_training)

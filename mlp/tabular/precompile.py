@@ -17,8 +17,8 @@ import numpy
 __all__ = ["TABULAR_SHAPES", "run", "start_after_compiling"]
 
 # A table of these rows trains on batches of 256, 64 and 16 rows (its 80% of training
-# rows: from 2,560, from 64, fewer; mlp.tabular.base); its 20% held out, as any number
-# of rows, takes the forward program of blocks of 256 rows (mlp.runtime.shapes).
+# rows, 3,200, 800 and 48: mlp.tabular.base._AUTO_BATCH_SIZES); its 20% held out, as any
+# number of rows, takes the forward program of blocks of 256 rows (mlp.runtime.shapes).
 _ROWS_PER_BATCH_SIZE = (4000, 1000, 60)
 # The tabular networks' wide buckets (mlp.runtime.shapes.coarse_shapes): one classifier
 # program serves 2 to 16 classes, one program each kind 1 to 64 encoded columns.
