@@ -8,7 +8,9 @@ disk cache: two lists, the drop-ins' (``--programs dropins``,
 marks the folder done for that list when it finishes): the drop-ins' list at a
 process's first compile, the tabular list at the first tabular fit that compiled. Run
 in the foreground it says how many programs it compiled. ``--shapes JSON`` compiles
-only those ``(kind, rows, columns, classes)``.
+only those ``(kind, rows, columns, classes)``; ``--beside N`` compiles the first N of
+them in the background as soon as the user's process leaves a CPU free, not only once
+it is idle.
 """
 
 import json
@@ -40,7 +42,7 @@ def run(shapes=None):
     return compiled
 
 
-def _background(shapes, programs):
+def _background(shapes, programs, beside=0):
     from mlp.runtime import background
 
     background.lowest_priority()  # a user's own work always goes first
@@ -58,8 +60,8 @@ def _background(shapes, programs):
             pass
 
     try:
-        for shape in shapes:
-            background.wait_until_idle(still_running)
+        for index, shape in enumerate(shapes):
+            background.wait_until_idle(still_running, spare_cpu=index < beside)
             run([shape])
         done = True
     finally:
@@ -73,8 +75,11 @@ def _main(arguments):
     shapes = shapes_of(programs)
     if "--shapes" in arguments:
         shapes = [tuple(shape) for shape in json.loads(arguments[arguments.index("--shapes") + 1])]
+    beside = 0
+    if "--beside" in arguments:
+        beside = int(arguments[arguments.index("--beside") + 1])
     if "--background" in arguments:
-        _background(shapes, programs or "dropins")
+        _background(shapes, programs or "dropins", beside)
     else:
         print(f"compiled {run(shapes)} programs")
 

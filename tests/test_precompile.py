@@ -125,22 +125,37 @@ def test_a_tabular_fit_starts_the_tabular_list_and_not_the_dropins(tmp_path, mon
     mlp.clear_cache(disk=False)
     started = []
 
-    def start(folder, digest, shapes=None, programs="dropins"):
-        started.append(programs)
+    def start(folder, digest, shapes=None, programs="dropins", beside=0):
+        started.append((programs, shapes, beside))
         return True
 
     monkeypatch.setattr(precompile, "start", start)
     # Fresh once-per-process starters, as in a new process.
     monkeypatch.setattr(programs, "_start_precompiling",
                         functools.cache(programs._start_precompiling.__wrapped__))
-    monkeypatch.setattr(tabular_precompile, "_start",
-                        functools.cache(tabular_precompile._start.__wrapped__))
+    monkeypatch.setattr(tabular_precompile, "_STARTED", [])
     rng = numpy.random.default_rng(0)
     X = rng.normal(size=(200, 5))
     mlp.TabularClassifier(max_iter=1, random_state=0).fit(X, X[:, 0] > 0)
-    assert started == ["tabular"]
+    # The whole list, the 6 programs of this table's bucket (64 columns) first.
+    (kind, shapes, beside), = started
+    assert kind == "tabular" and beside == 6
+    assert sorted(shapes) == sorted(tabular_precompile.TABULAR_SHAPES)
+    assert {shape[2] for shape in shapes[:beside]} == {64}
+    assert {shape[0] for shape in shapes[:beside]} == {"tabular_classifier", "tabular_regressor"}
+    mlp.TabularRegressor(max_iter=1, random_state=0).fit(rng.normal(size=(200, 90)), X[:, 0])
+    assert len(started) == 1  # once per process
     mlp.MLPClassifier(max_iter=1).fit(X, X[:, 0] > 0)
-    assert started == ["tabular", "dropins"]
+    assert [kind for kind, _, _ in started] == ["tabular", "dropins"]
+
+
+def test_the_tabular_list_puts_the_table_bucket_of_columns_first():
+    for columns, bucket in ((3, 64), (64, 64), (65, 128), (200, 256)):
+        shapes, beside = tabular_precompile.beside_first(columns)
+        assert beside == 6 and {shape[2] for shape in shapes[:beside]} == {bucket}
+        assert bucket not in {shape[2] for shape in shapes[beside:]}
+    # A table wider than the list's buckets: the list as it is, nothing first.
+    assert tabular_precompile.beside_first(300) == (list(tabular_precompile.TABULAR_SHAPES), 0)
 
 
 _LINUX = pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="Linux's /proc")
@@ -178,3 +193,24 @@ def test_the_background_process_waits_while_the_process_that_started_it_is_busy(
         child.kill()
     lines = log.read_text().split()
     assert lines[0] == "waiting" and lines[-1] == "idle"
+
+
+@_LINUX
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2 if hasattr(os, "sched_getaffinity") else True,
+                    reason="a CPU to spare")
+def test_the_background_process_goes_on_beside_a_process_busy_on_one_cpu(tmp_path):
+    log = tmp_path / "log"
+    code = ("import sys; from mlp.runtime import background; "
+            "background.wait_until_idle(lambda: open(sys.argv[1], 'a').write('waiting\\n'), "
+            "spare_cpu=True); open(sys.argv[1], 'a').write('free\\n')")
+    child = subprocess.Popen([sys.executable, "-c", code, str(log)])
+    try:
+        deadline = time.monotonic() + 120
+        # Busy on one CPU (this thread) until the child has gone on.
+        while child.poll() is None and time.monotonic() < deadline:
+            sum(range(20000))
+        child.wait(timeout=60)
+    finally:
+        child.kill()
+    # It went on while this process kept one CPU busy: a CPU was free.
+    assert log.read_text().split() == ["free"]

@@ -48,11 +48,13 @@ def lock_file(folder, programs="dropins"):
     return folder / (LOCK if programs == "dropins" else f"precompiling-{programs}.lock")
 
 
-def start(folder, digest, shapes=None, programs="dropins"):
+def start(folder, digest, shapes=None, programs="dropins", beside=0):
     """Start the background compilation of ``programs`` (a list of :mod:`mlp.precompile`:
     ``"dropins"``, the default estimators', or ``"tabular"``) into ``folder`` unless it
     is off, done for this ``digest`` (mlp's source and engine) or already running;
-    returns whether it started. ``shapes``: those to compile instead of the list's.
+    returns whether it started. ``shapes``: those to compile instead of the list's;
+    ``beside``: how many of the first compile as soon as the user's process leaves a
+    CPU free (the others only once it is idle: :mod:`mlp.runtime.background`).
     Never raises: the background work is only a head start."""
     if not enabled() or _marker(folder, digest, programs).exists():
         return False
@@ -66,6 +68,8 @@ def start(folder, digest, shapes=None, programs="dropins"):
         command = [sys.executable, "-m", "mlp.precompile", "--background", "--programs", programs]
         if shapes is not None:
             command += ["--shapes", json.dumps([list(shape) for shape in shapes])]
+        if beside:
+            command += ["--beside", str(beside)]
         subprocess.Popen(command, env=environment, stdin=subprocess.DEVNULL,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                          start_new_session=True)

@@ -115,7 +115,7 @@ class BaseTabular(BaseEstimator):
             with shapes.coarse_shapes():
                 model.fit(matrix, targets, sample_weight=sample_weight)
             # The programs of other tables' shapes, compiled ahead in the background.
-            precompile.start_after_compiling(compiles)
+            precompile.start_after_compiling(compiles, matrix.shape[1])
             self.preprocessor_ = preprocessor
             self.model_ = model
             self.n_features_in_ = preprocessor.n_features_in_
