@@ -174,43 +174,48 @@ def test_the_background_process_takes_the_lowest_priority_in_its_own_session():
     assert group_nice == "19" or not os.path.exists("/proc/sys/kernel/sched_autogroup_enabled")
 
 
+def _waiting_child(log, spare_cpu):
+    """A process that waits as the background does (``spare_cpu`` or not), writing
+    "waiting" after each busy sample and "went on" when it returns."""
+    code = ("import sys; from mlp.runtime import background; "
+            "background.wait_until_idle(lambda: open(sys.argv[1], 'a').write('waiting\\n'), "
+            f"spare_cpu={spare_cpu}); open(sys.argv[1], 'a').write('went-on\\n')")
+    return subprocess.Popen([sys.executable, "-c", code, str(log)])
+
+
+def _busy_on_one_cpu_until(done):
+    deadline = time.monotonic() + 120
+    while not done() and time.monotonic() < deadline:
+        sum(range(20000))
+
+
 @_LINUX
 def test_the_background_process_waits_while_the_process_that_started_it_is_busy(tmp_path):
     log = tmp_path / "log"
-    code = ("import sys; from mlp.runtime import background; "
-            "background.wait_until_idle(lambda: open(sys.argv[1], 'a').write('waiting\\n')); "
-            "open(sys.argv[1], 'a').write('idle\\n')")
-    child = subprocess.Popen([sys.executable, "-c", code, str(log)])
+    child = _waiting_child(log, spare_cpu=False)
     try:
-        deadline = time.monotonic() + 120
         # Busy (this process's CPU) until the child has seen it so.
-        while not (log.exists() and "waiting" in log.read_text()) and time.monotonic() < deadline:
-            sum(range(20000))
-        assert "idle" not in log.read_text()
+        _busy_on_one_cpu_until(lambda: log.exists() and "waiting" in log.read_text())
+        assert "went-on" not in log.read_text()
         # Idle now: the child goes on.
         child.wait(timeout=60)
     finally:
         child.kill()
     lines = log.read_text().split()
-    assert lines[0] == "waiting" and lines[-1] == "idle"
+    assert lines[0] == "waiting" and lines[-1] == "went-on"
 
 
 @_LINUX
-@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2 if hasattr(os, "sched_getaffinity") else True,
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
                     reason="a CPU to spare")
 def test_the_background_process_goes_on_beside_a_process_busy_on_one_cpu(tmp_path):
     log = tmp_path / "log"
-    code = ("import sys; from mlp.runtime import background; "
-            "background.wait_until_idle(lambda: open(sys.argv[1], 'a').write('waiting\\n'), "
-            "spare_cpu=True); open(sys.argv[1], 'a').write('free\\n')")
-    child = subprocess.Popen([sys.executable, "-c", code, str(log)])
+    child = _waiting_child(log, spare_cpu=True)
     try:
-        deadline = time.monotonic() + 120
         # Busy on one CPU (this thread) until the child has gone on.
-        while child.poll() is None and time.monotonic() < deadline:
-            sum(range(20000))
+        _busy_on_one_cpu_until(lambda: child.poll() is not None)
         child.wait(timeout=60)
     finally:
         child.kill()
     # It went on while this process kept one CPU busy: a CPU was free.
-    assert log.read_text().split() == ["free"]
+    assert log.read_text().split() == ["went-on"]
